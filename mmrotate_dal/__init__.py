@@ -1,0 +1,22 @@
+"""mmrotate-dal: DAL and rotated PAA label assignment for MMRotate 1.x.
+
+``import mmrotate_dal`` (or ``custom_imports = dict(imports=['mmrotate_dal'])`` in a config)
+registers MMRotate's and mmdet's own modules (so e.g. ``RBboxOverlaps2D`` resolves even when the
+runner was not started by MMRotate's ``tools/train.py``), then this package's assigners, heads and
+losses, and applies the compatibility fixes in :mod:`mmrotate_dal.utils.compat`.
+"""
+from mmdet.utils import register_all_modules as _register_mmdet
+from mmrotate.utils import register_all_modules as _register_mmrotate
+
+_register_mmdet(init_default_scope=False)
+_register_mmrotate(init_default_scope=False)
+
+from .utils import patch_checkpoint_loading  # noqa: E402
+
+patch_checkpoint_loading()
+
+from . import datasets, models  # noqa: E402,F401
+from .datasets import SYNTHETIC_CLASSES, make_synthetic_dota  # noqa: E402
+
+__version__ = '0.1.0'
+__all__ = ['SYNTHETIC_CLASSES', 'make_synthetic_dota', '__version__']

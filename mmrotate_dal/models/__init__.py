@@ -1,0 +1,3 @@
+from .dense_heads import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .task_modules import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .dal_retina_head import DALRetinaHead
+
+__all__ = ['DALRetinaHead']

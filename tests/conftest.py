@@ -1,0 +1,21 @@
+import os.path as osp
+
+import pytest
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = osp.join(REPO, 'configs')
+
+
+@pytest.fixture(scope='session')
+def synthetic_root(tmp_path_factory):
+    """A tiny synthetic DOTA-format set shared by the tests that train or evaluate."""
+    from mmrotate_dal import make_synthetic_dota
+    root = str(tmp_path_factory.mktemp('synthetic_dota'))
+    make_synthetic_dota(root, num_train=8, num_val=4, img_size=256, seed=0)
+    return root + '/'
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)

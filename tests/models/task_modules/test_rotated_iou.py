@@ -1,0 +1,85 @@
+"""Sparse rotated IoU equals mmrotate's dense rbbox_overlaps element for element."""
+import math
+
+import pytest
+import torch
+
+from mmrotate.structures.bbox import RotatedBoxes, rbbox_overlaps
+from mmrotate_dal.models.task_modules import (candidate_pairs, dense_rotated_iou,
+                                              rotated_iou_aligned, sparse_rotated_iou)
+from mmrotate_dal.models.task_modules.assigners import SparseRBboxOverlaps2D
+from tests.helpers import random_rboxes
+
+
+@pytest.mark.parametrize('seed', range(5))
+@pytest.mark.parametrize('mode', ['iou', 'iof'])
+def test_sparse_equals_dense(seed, mode):
+    g = torch.Generator().manual_seed(seed)
+    b1 = random_rboxes(700, g, extent=300)
+    b2 = random_rboxes(40, g, extent=300)
+    dense = rbbox_overlaps(b1, b2, mode)
+    assert (dense > 0).float().mean() < 0.2  # mostly empty, as at DOTA scale
+    assert torch.equal(dense_rotated_iou(b1, b2, mode), dense)
+    assert torch.equal(SparseRBboxOverlaps2D()(RotatedBoxes(b1), RotatedBoxes(b2), mode), dense)
+
+
+def test_touching_and_extreme_boxes():
+    # squares touching at an edge / a corner, a 1:50 sliver, a rotated box whose enclosing box
+    # just reaches its neighbour, tiny boxes, and far-away coordinates
+    b1 = torch.tensor([[0., 0., 10., 10., 0.], [20., 0., 10., 10., 0.], [0., 0., 100., 2., 0.3],
+                       [50., 50., 10., 10., math.pi / 4], [3., 3., 1e-3, 1e-3, 0.],
+                       [1e6, 1e6, 5., 5., 0.1]])
+    b2 = torch.tensor([[10., 0., 10., 10., 0.], [10., 10., 10., 10., 0.], [0., 0., 2., 100., 0.],
+                       [57.07, 50., 4., 4., 0.], [3., 3., 1e-3, 1e-3, 0.], [1e6, 1e6, 5., 5., 0.]])
+    dense = rbbox_overlaps(b1, b2)
+    assert torch.equal(dense_rotated_iou(b1, b2), dense)
+
+
+def test_candidates_cover_all_overlaps_and_are_sorted():
+    g = torch.Generator().manual_seed(7)
+    b1, b2 = random_rboxes(500, g), random_rboxes(30, g)
+    rows, cols = candidate_pairs(b1, b2)
+    keys = rows * 30 + cols
+    assert torch.equal(keys, keys.sort().values)
+    nz = (rbbox_overlaps(b1, b2) > 0).nonzero()
+    cand = set(keys.tolist())
+    assert all(int(i) * 30 + int(j) in cand for i, j in nz)
+    r, c, v = sparse_rotated_iou(b1, b2)
+    assert torch.equal(v, rbbox_overlaps(b1, b2)[r, c])
+
+
+def test_chunking_gives_same_pairs(monkeypatch):
+    from mmrotate_dal.models.task_modules import rotated_iou
+    g = torch.Generator().manual_seed(3)
+    b1, b2 = random_rboxes(300, g), random_rboxes(20, g)
+    full = candidate_pairs(b1, b2)
+    monkeypatch.setattr(rotated_iou, '_CHUNK_ELEMENTS', 37)  # many small chunks
+    chunked = candidate_pairs(b1, b2)
+    assert torch.equal(full[0], chunked[0]) and torch.equal(full[1], chunked[1])
+
+
+def test_empty_inputs_and_aligned():
+    b = torch.rand(5, 5) * 10 + 1
+    assert dense_rotated_iou(b, torch.zeros(0, 5)).shape == (5, 0)
+    assert dense_rotated_iou(torch.zeros(0, 5), b).shape == (0, 5)
+    aligned = rotated_iou_aligned(b, b)
+    assert torch.allclose(aligned, torch.ones(5), atol=1e-4)
+    assert torch.equal(SparseRBboxOverlaps2D()(b, b, is_aligned=True), aligned)
+
+
+def test_fp32_without_grad_under_autocast_and_float64_inputs():
+    g = torch.Generator().manual_seed(1)
+    b1 = random_rboxes(50, g).double().requires_grad_(True)
+    b2 = random_rboxes(10, g).double()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = dense_rotated_iou(b1, b2)
+    assert out.dtype == torch.float32 and not out.requires_grad
+    assert torch.equal(out, rbbox_overlaps(b1.detach().float(), b2.float()))
+
+
+def test_bad_arguments():
+    calc = SparseRBboxOverlaps2D()
+    with pytest.raises(ValueError, match='mode'):
+        calc(torch.rand(2, 5), torch.rand(2, 5), mode='giou')
+    with pytest.raises(ValueError, match='5'):
+        calc(torch.rand(2, 4), torch.rand(2, 4))

@@ -1,0 +1,28 @@
+#!/usr/bin/env python
+"""Write the synthetic DOTA-format set (see mmrotate_dal/datasets/synthetic.py).
+
+    python tools/make_synthetic_dota.py data/synthetic_dota --train 200 --val 40 --size 256 --seed 0
+"""
+import argparse
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('out_dir', nargs='?', default='data/synthetic_dota')
+    parser.add_argument('--train', type=int, default=200, help='training images')
+    parser.add_argument('--val', type=int, default=40, help='validation images')
+    parser.add_argument('--size', type=int, default=256, help='image size in pixels')
+    parser.add_argument('--min-objects', type=int, default=8)
+    parser.add_argument('--max-objects', type=int, default=40)
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args(argv)
+    from mmrotate_dal.datasets import make_synthetic_dota
+    counts = make_synthetic_dota(args.out_dir, args.train, args.val, args.size, args.min_objects,
+                                 args.max_objects, args.seed)
+    print(f'wrote {args.train} train images ({counts["train"]} objects) and {args.val} val '
+          f'images ({counts["val"]} objects) to {args.out_dir}')
+
+
+if __name__ == '__main__':
+    main()

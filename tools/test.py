@@ -1,0 +1,51 @@
+#!/usr/bin/env python
+"""Evaluate a checkpoint with the config's test dataloader and evaluator (DOTAMetric).
+
+    python tools/test.py CONFIG CHECKPOINT [--data DIR] [--work-dir DIR] [--out results.pkl]
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test a rotated detector (mmrotate-dal)')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='folder for the evaluation logs')
+    parser.add_argument('--data', help='DOTA-format data root replacing the config data_root')
+    parser.add_argument('--out', help='dump raw predictions to this .pkl file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    import mmrotate_dal  # noqa: F401
+    from mmengine.runner import Runner
+    from mmrotate_dal.apis import load_config
+
+    cfg = load_config(args.config, args.work_dir, args.cfg_options, args.data)
+    cfg.launcher = args.launcher
+    cfg.load_from = args.checkpoint
+    if args.out:
+        cfg.test_evaluator = [cfg.test_evaluator,
+                              dict(type='mmdet.DumpDetResults', out_file_path=args.out)]
+    runner = Runner.from_cfg(cfg)
+    return runner.test()
+
+
+if __name__ == '__main__':
+    print(main())
+    sys.exit(0)

@@ -1,0 +1,57 @@
+#!/usr/bin/env python
+"""Train a detector from an MMRotate config (mmrotate-dal's configs or MMRotate's own).
+
+    python tools/train.py configs/dal/rotated_retinanet_dal_cpu_small.py
+    python tools/train.py CONFIG --resume            # continue from work_dir's last checkpoint
+    python tools/train.py CONFIG --data data/my_dota --iters 200 --work-dir work_dirs/x
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a rotated detector (mmrotate-dal)')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('--work-dir', help='folder for logs and checkpoints')
+    parser.add_argument('--data', help='DOTA-format data root replacing the config data_root')
+    parser.add_argument('--iters', type=int, help='override the length of an iteration schedule')
+    parser.add_argument('--seed', type=int, help='random seed')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--resume', nargs='?', const='auto', default=None,
+                        help='resume from the latest checkpoint in work_dir, or from the given one')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import mmrotate_dal  # noqa: F401  (registers modules, checkpoint compatibility)
+    from mmengine.runner import Runner
+    from mmrotate_dal.apis import load_config
+
+    cfg = load_config(args.config, args.work_dir, args.cfg_options, args.data, args.iters,
+                      args.seed)
+    cfg.launcher = args.launcher
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+if __name__ == '__main__':
+    sys.exit(main() and 0)
