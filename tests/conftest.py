@@ -3,6 +3,8 @@ import os.path as osp
 import pytest
 import torch
 
+import mmrotate_dal  # noqa: F401  (registers modules)
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs')
 
@@ -17,5 +19,9 @@ def synthetic_root(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _seed():
+def _seed_and_scope():
+    """Seeded torch, and the 'mmrotate' default scope that configs set for the Runner."""
+    from mmengine.registry import DefaultScope
     torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmrotate'):
+        yield

@@ -34,7 +34,7 @@ def scene(num_anchors, num_gts, seed, extent=200.0):
         [1.5, 1.5, 2, 1, 0.05])
     preds[:, 2:4] = preds[:, 2:4].abs() + 1
     # exact duplicates: ties in every argmax
-    anchors[-5:] = anchors[k:k + 5]
-    preds[-5:] = preds[k:k + 5]
+    anchors[-5:] = anchors[k:k + 5].clone()
+    preds[-5:] = preds[k:k + 5].clone()
     labels = torch.randint(0, 4, (num_gts, ), generator=g)
     return anchors, preds, gts, labels

@@ -4,7 +4,7 @@
 # is SparseRBboxOverlaps2D (identical results to RBboxOverlaps2D, without the dense matrix).
 _base_ = [
     '../_base_/datasets/synthetic_dota.py', '../_base_/schedules/cpu_small.py',
-    'mmrotate::_base_/default_runtime.py'
+    '../_base_/runtime_cpu_small.py'
 ]
 custom_imports = dict(imports=['mmrotate_dal'], allow_failed_imports=False)
 angle_version = 'le90'

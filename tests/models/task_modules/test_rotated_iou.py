@@ -25,14 +25,24 @@ def test_sparse_equals_dense(seed, mode):
 
 def test_touching_and_extreme_boxes():
     # squares touching at an edge / a corner, a 1:50 sliver, a rotated box whose enclosing box
-    # just reaches its neighbour, tiny boxes, and far-away coordinates
+    # just reaches its neighbour, tiny boxes
     b1 = torch.tensor([[0., 0., 10., 10., 0.], [20., 0., 10., 10., 0.], [0., 0., 100., 2., 0.3],
-                       [50., 50., 10., 10., math.pi / 4], [3., 3., 1e-3, 1e-3, 0.],
-                       [1e6, 1e6, 5., 5., 0.1]])
+                       [50., 50., 10., 10., math.pi / 4], [3., 3., 1e-3, 1e-3, 0.]])
     b2 = torch.tensor([[10., 0., 10., 10., 0.], [10., 10., 10., 10., 0.], [0., 0., 2., 100., 0.],
-                       [57.07, 50., 4., 4., 0.], [3., 3., 1e-3, 1e-3, 0.], [1e6, 1e6, 5., 5., 0.]])
+                       [57.07, 50., 4., 4., 0.], [3., 3., 1e-3, 1e-3, 0.]])
     dense = rbbox_overlaps(b1, b2)
     assert torch.equal(dense_rotated_iou(b1, b2), dense)
+
+
+def test_far_coordinates_stay_in_range():
+    # mmcv's fp32 kernel returns values far outside [0, 1] for non-overlapping pairs at ~1e6 px
+    # (measured: 1.3e7 and -101); those pairs are never candidates here, so they are exactly 0.
+    b1 = torch.tensor([[0., 0., 10., 10., 0.], [1e6, 1e6, 5., 5., 0.1], [3., 3., 1., 1., 0.]])
+    b2 = torch.tensor([[1e6, 1e6, 5., 5., 0.], [3., 3., 1., 1., 0.], [0., 0., 10., 10., 0.]])
+    sparse = dense_rotated_iou(b1, b2)
+    assert ((sparse >= 0) & (sparse <= 1)).all()
+    assert sparse[0, 0] == 0 and sparse[1, 1] == 0 and sparse[1, 2] == 0
+    assert sparse[1, 0] > 0.5 and sparse[0, 2] == pytest.approx(1.0, abs=1e-5)
 
 
 def test_candidates_cover_all_overlaps_and_are_sorted():

