@@ -1,0 +1,3 @@
+from .threaded_dota_metric import ThreadedDOTAMetric
+
+__all__ = ['ThreadedDOTAMetric']
