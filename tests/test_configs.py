@@ -30,7 +30,10 @@ def test_config_inventory():
                      'baselines/rotated_retinanet_le90_cpu_small.py',
                      'baselines/s2anet_le135_cpu_small.py',
                      'baselines/rotated_atss_le90_cpu_small.py',
-                     'dal/rotated_retinanet_dal_dota.py'):
+                     'dal/rotated_retinanet_dal_dota.py', 'dal/s2anet_dal_dota.py',
+                     'dal/rotated_atss_dal_dota.py', 'dal/rotated_retinanet_dal_hrsc.py',
+                     'dal/rotated_retinanet_dal_cpu_small.py', 'dal/s2anet_dal_cpu_small.py',
+                     'dal/rotated_atss_dal_cpu_small.py'):
         assert required in names
 
 

@@ -1,3 +1,6 @@
 from .dal_retina_head import DALRetinaHead
+from .dal_rotated_atss_head import DALRotatedATSSHead
+from .dal_s2a_head import DALS2AHead
+from .dal_s2a_refine_head import DALS2ARefineHead
 
-__all__ = ['DALRetinaHead']
+__all__ = ['DALRetinaHead', 'DALRotatedATSSHead', 'DALS2AHead', 'DALS2ARefineHead']
