@@ -1,3 +1,5 @@
+from .benchmark import METHODS, markdown_table, method_config, plot, run_method, write_json
 from .config import load_config, set_max_iters
 
-__all__ = ['load_config', 'set_max_iters']
+__all__ = ['load_config', 'set_max_iters', 'METHODS', 'method_config', 'run_method',
+           'markdown_table', 'plot', 'write_json']

@@ -1,0 +1,3 @@
+from .hooks import TrainingRecorderHook
+
+__all__ = ['TrainingRecorderHook']

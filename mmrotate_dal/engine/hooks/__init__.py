@@ -1,0 +1,3 @@
+from .training_recorder_hook import TrainingRecorderHook
+
+__all__ = ['TrainingRecorderHook']

@@ -1,0 +1,92 @@
+"""Records what the benchmark reports (losses, iteration and assignment times, metrics) and shows
+a compact progress line while training."""
+import sys
+import time
+from typing import Dict, List, Optional
+
+from mmengine.hooks import Hook
+
+from mmrotate.registry import HOOKS
+
+
+class _TimedAssigner:
+    """Wraps an assigner's ``assign`` to accumulate wall time and calls (one call per image)."""
+
+    def __init__(self, assigner, recorder: 'TrainingRecorderHook'):
+        self._assign = assigner.assign
+        self._recorder = recorder
+
+    def __call__(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return self._assign(*args, **kwargs)
+        finally:
+            self._recorder.assign_seconds += time.perf_counter() - start
+            self._recorder.assign_calls += 1
+
+
+@HOOKS.register_module()
+class TrainingRecorderHook(Hook):
+    """Collects per-iteration losses and times, assignment time and validation metrics.
+
+    After training, :attr:`record` holds ``losses`` (one dict per iteration), ``iter_seconds``,
+    ``assign_ms_per_image`` (label assignment only, all heads of the model, averaged over the
+    images seen), ``metrics`` (the last validation) and ``train_seconds``.
+
+    Args:
+        progress (bool): print a progress line (iteration, loss, ETA) about every 5% of training.
+        stream: where the progress goes. Defaults to ``sys.stdout``.
+    """
+
+    priority = 'VERY_LOW'
+
+    def __init__(self, progress: bool = True, stream=None) -> None:
+        self.progress = progress
+        self.stream = stream or sys.stdout
+        self.losses: List[Dict[str, float]] = []
+        self.iter_seconds: List[float] = []
+        self.assign_seconds = 0.0
+        self.assign_calls = 0
+        self.metrics: Optional[Dict[str, float]] = None
+        self._start = self._iter_start = 0.0
+        self._wrapped = False
+
+    def before_train(self, runner) -> None:
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        if not self._wrapped:
+            for module in model.modules():
+                assigner = getattr(module, 'assigner', None)
+                if assigner is not None and hasattr(assigner, 'assign'):
+                    assigner.assign = _TimedAssigner(assigner, self)
+            self._wrapped = True
+        self._start = time.perf_counter()
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+        self._iter_start = time.perf_counter()
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        self.iter_seconds.append(time.perf_counter() - self._iter_start)
+        self.losses.append({k: float(v) for k, v in (outputs or {}).items()})
+        done, total = runner.iter + 1, runner.max_iters
+        step = max(1, total // 20)
+        if self.progress and (done % step == 0 or done == total):
+            elapsed = time.perf_counter() - self._start
+            eta = elapsed / done * (total - done)
+            width = 24
+            bar = '#' * int(width * done / total) + '.' * (width - int(width * done / total))
+            loss = self.losses[-1].get('loss', float('nan'))
+            print(f'  [{bar}] {done:>5}/{total}  loss {loss:.3f}  '
+                  f'{elapsed:6.0f}s elapsed, eta {eta:4.0f}s', file=self.stream, flush=True)
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        self.metrics = dict(metrics or {})
+
+    @property
+    def record(self) -> dict:
+        images = max(self.assign_calls, 1)
+        return dict(
+            losses=self.losses,
+            iter_seconds=self.iter_seconds,
+            train_seconds=sum(self.iter_seconds),
+            assign_ms_per_image=1000 * self.assign_seconds / images if self.assign_calls else None,
+            metrics=self.metrics)
