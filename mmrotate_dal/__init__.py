@@ -17,6 +17,7 @@ patch_checkpoint_loading()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .datasets import SYNTHETIC_CLASSES, make_synthetic_dota  # noqa: E402
+from .models.task_modules.assigners import gmm_separation  # noqa: E402
 
 __version__ = '0.1.0'
-__all__ = ['SYNTHETIC_CLASSES', 'make_synthetic_dota', '__version__']
+__all__ = ['SYNTHETIC_CLASSES', 'gmm_separation', 'make_synthetic_dota', '__version__']

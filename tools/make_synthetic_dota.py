@@ -14,7 +14,7 @@ def main(argv=None):
     parser.add_argument('--val', type=int, default=40, help='validation images')
     parser.add_argument('--size', type=int, default=256, help='image size in pixels')
     parser.add_argument('--min-objects', type=int, default=8)
-    parser.add_argument('--max-objects', type=int, default=40)
+    parser.add_argument('--max-objects', type=int, default=30)
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
     from mmrotate_dal.datasets import make_synthetic_dota

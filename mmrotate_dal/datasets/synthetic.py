@@ -29,10 +29,10 @@ class _ClassSpec:
 
 
 _SPECS: Dict[str, _ClassSpec] = {
-    'small-vehicle': _ClassSpec((9, 14), (1.7, 2.3), (60, 60, 200)),
-    'large-vehicle': _ClassSpec((18, 30), (2.6, 3.6), (200, 200, 210)),
-    'ship': _ClassSpec((20, 44), (3.0, 4.5), (90, 180, 235)),
-    'bridge': _ClassSpec((48, 96), (6.0, 8.0), (150, 150, 150)),
+    'small-vehicle': _ClassSpec((14, 22), (1.7, 2.3), (60, 60, 200)),
+    'large-vehicle': _ClassSpec((28, 44), (2.6, 3.6), (200, 200, 210)),
+    'ship': _ClassSpec((30, 60), (3.0, 4.5), (90, 180, 235)),
+    'bridge': _ClassSpec((70, 130), (6.0, 8.0), (150, 150, 150)),
 }
 
 
@@ -180,7 +180,7 @@ def make_synthetic_dota(out_dir: str,
                         num_val: int = 16,
                         img_size: int = 256,
                         min_objects: int = 8,
-                        max_objects: int = 40,
+                        max_objects: int = 30,
                         seed: int = 0) -> Dict[str, int]:
     """Write a synthetic DOTA-format dataset.
 

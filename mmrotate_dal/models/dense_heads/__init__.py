@@ -2,5 +2,8 @@ from .dal_retina_head import DALRetinaHead
 from .dal_rotated_atss_head import DALRotatedATSSHead
 from .dal_s2a_head import DALS2AHead
 from .dal_s2a_refine_head import DALS2ARefineHead
+from .rotated_paa_head import RotatedPAAHead
+from .rotated_score_voting import align_to_angle, rotated_score_voting
 
-__all__ = ['DALRetinaHead', 'DALRotatedATSSHead', 'DALS2AHead', 'DALS2ARefineHead']
+__all__ = ['DALRetinaHead', 'DALRotatedATSSHead', 'DALS2AHead', 'DALS2ARefineHead',
+           'RotatedPAAHead', 'align_to_angle', 'rotated_score_voting']

@@ -51,3 +51,24 @@ def pair_lookup(rows: Tensor, cols: Tensor, num_cols: int, query_rows: Tensor,
     keys = rows * num_cols + cols
     pos = torch.searchsorted(keys, q).clamp_(max=keys.numel() - 1)
     return torch.where(keys[pos] == q, pos, torch.full_like(pos, -1))
+
+
+def rank_within_groups(values: Tensor, groups: Tensor) -> Tensor:
+    """Rank of each element among the elements of its group, by ascending value.
+
+    Ties keep the input order (stable sorts), so the result is deterministic on every device.
+
+    Args:
+        values (Tensor): (k,) values.
+        groups (Tensor): (k,) long group ids.
+
+    Returns:
+        Tensor: (k,) long ranks starting at 0 in every group.
+    """
+    order = values.argsort(stable=True)
+    order = order[groups[order].argsort(stable=True)]  # group-major, value-minor
+    sorted_groups = groups[order]
+    start = torch.searchsorted(sorted_groups, sorted_groups)
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(order.numel(), device=order.device) - start
+    return rank

@@ -1,4 +1,7 @@
 from .dal_assigner import DALAssigner, matching_degree, scheduled_alpha
+from .gmm_separation import gmm_separation
+from .paa_assigner import PAAAssigner
 from .sparse_iou2d_calculator import SparseRBboxOverlaps2D
 
-__all__ = ['DALAssigner', 'SparseRBboxOverlaps2D', 'matching_degree', 'scheduled_alpha']
+__all__ = ['DALAssigner', 'PAAAssigner', 'SparseRBboxOverlaps2D', 'gmm_separation',
+           'matching_degree', 'scheduled_alpha']
