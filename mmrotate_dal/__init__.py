@@ -15,7 +15,7 @@ from .utils import patch_checkpoint_loading  # noqa: E402
 
 patch_checkpoint_loading()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import analysis, datasets, engine, evaluation, models  # noqa: E402,F401
 from .datasets import SYNTHETIC_CLASSES, make_synthetic_dota  # noqa: E402
 from .models.task_modules.assigners import gmm_separation  # noqa: E402
 

@@ -33,7 +33,10 @@ def test_config_inventory():
                      'dal/rotated_retinanet_dal_dota.py', 'dal/s2anet_dal_dota.py',
                      'dal/rotated_atss_dal_dota.py', 'dal/rotated_retinanet_dal_hrsc.py',
                      'dal/rotated_retinanet_dal_cpu_small.py', 'dal/s2anet_dal_cpu_small.py',
-                     'dal/rotated_atss_dal_cpu_small.py'):
+                     'dal/rotated_atss_dal_cpu_small.py', 'paa/rotated_retinanet_paa_dota.py',
+                     'paa/rotated_retinanet_paa_atss_dota.py',
+                     'paa/rotated_retinanet_paa_cpu_small.py',
+                     'paa/rotated_retinanet_paa_atss_cpu_small.py'):
         assert required in names
 
 

@@ -18,6 +18,8 @@ METHODS = {
     'atss-dal': 'dal/rotated_atss_dal_cpu_small.py',
     's2anet': 'baselines/s2anet_le135_cpu_small.py',
     's2anet-dal': 'dal/s2anet_dal_cpu_small.py',
+    'paa': 'paa/rotated_retinanet_paa_cpu_small.py',
+    'paa-atss': 'paa/rotated_retinanet_paa_atss_cpu_small.py',
 }
 
 

@@ -1,54 +1,105 @@
-"""Assigner cases for tools/benchmark_assigners.py: inputs, assigners and their outputs."""
+"""Assigner cases for tools/benchmark_assigners.py: inputs, assigners and their outputs.
+
+Each case is a (setup, run) pair run in a fresh process by :func:`measure.measure`. ``run`` returns
+numpy arrays (torch tensors would travel between processes as shared-memory handles) so that a
+fast case can be checked against the reference it replaces (``SAME_AS``).
+"""
+import types
+import warnings
 from functools import partial
 from typing import Dict
 
 import numpy as np
+import torch
 from mmengine.structures import InstanceData
 
-from .scenes import dota_anchors, dota_gts, predictions
+from .scenes import dota_anchors, dota_gts, level_sizes, predictions
+
+DENSE = dict(type='RBboxOverlaps2D')
+SPARSE = dict(type='SparseRBboxOverlaps2D')
 
 
 def make_inputs(num_gts: int, seed: int = 0) -> Dict:
     anchors = dota_anchors()
     gts, labels = dota_gts(num_gts, seed=seed)
-    return dict(anchors=anchors, preds=predictions(anchors, gts, seed), gts=gts, labels=labels)
+    g = torch.Generator().manual_seed(seed + 2)
+    logits = torch.randn(len(anchors), 15, generator=g) - 3
+    return dict(anchors=anchors, preds=predictions(anchors, gts, seed), gts=gts, labels=labels,
+                logits=logits, num_level_priors=level_sizes())
 
 
-def _build(case: str):
+def _build(cfg):
     import mmrotate_dal  # noqa: F401  (registries)
     from mmengine.registry import DefaultScope
     from mmrotate.registry import TASK_UTILS
-    dense, sparse = dict(type='RBboxOverlaps2D'), dict(type='SparseRBboxOverlaps2D')
-    cfgs = {
-        'maxiou-dense': dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4,
-                             min_pos_iou=0, ignore_iof_thr=-1, iou_calculator=dense),
-        'maxiou-sparse': dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4,
-                              min_pos_iou=0, ignore_iof_thr=-1, iou_calculator=sparse),
-        'dal-dense': dict(type='DALAssigner', iou_calculator=dense),
-        'dal-sparse': dict(type='DALAssigner', iou_calculator=sparse),
-    }
     with DefaultScope.overwrite_default_scope('mmrotate'):  # as a Runner sets it
-        return TASK_UTILS.build(cfgs[case])
+        return TASK_UTILS.build(cfg)
+
+
+def _maxiou(calc):
+    return dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4, min_pos_iou=0,
+                ignore_iof_thr=-1, iou_calculator=calc)
+
+
+ASSIGNERS = {
+    'maxiou-dense': _maxiou(DENSE),
+    'maxiou-sparse': _maxiou(SPARSE),
+    'dal-dense': dict(type='DALAssigner', iou_calculator=DENSE),
+    'dal-sparse': dict(type='DALAssigner', iou_calculator=SPARSE),
+    # PAA with mmdet's fallbacks, so that mmdet's sklearn loop is the reference
+    'paa-batched': dict(type='PAAAssigner', fallback='mmdet'),
+    'paa-sklearn': dict(type='PAAAssigner', fallback='mmdet'),
+}
 
 
 def setup_case(case: str, num_gts: int, seed: int = 0):
-    return _build(case), make_inputs(num_gts, seed)
+    return case, _build(ASSIGNERS[case]), make_inputs(num_gts, seed)
+
+
+def _sklearn_paa(assigner, data):
+    """mmdet's PAAHead.paa_reassign (per-GT sklearn GaussianMixture('full')) on PAAAssigner's own
+    candidate pool and scores: the reference the batched EM replaces."""
+    from mmdet.models.dense_heads import PAAHead
+    pool = assigner.initial_assigner.assign(InstanceData(priors=data['anchors']),
+                                            InstanceData(bboxes=data['gts'],
+                                                         labels=data['labels']))
+    pos_inds = (pool.gt_inds > 0).nonzero().squeeze(1)
+    pos_gt = pool.gt_inds[pos_inds] - 1
+    losses = assigner.candidate_scores(data['logits'][pos_inds], data['labels'][pos_gt],
+                                       data['preds'][pos_inds], data['gts'][pos_gt])
+    label = torch.full((len(data['anchors']), ), 15, dtype=torch.long)
+    label[pos_inds] = data['labels'][pos_gt]
+    fake = types.SimpleNamespace(topk=assigner.topk, covariance_type='full', num_classes=15)
+    fake.gmm_separation_scheme = types.MethodType(PAAHead.gmm_separation_scheme, fake)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        new_label, *_ = PAAHead.paa_reassign(
+            fake, losses, label, torch.ones(len(label)), torch.ones(len(label), 4), pos_inds,
+            pos_gt, list(data['anchors'].split(data['num_level_priors'])))
+    gt_inds = torch.zeros(len(label), dtype=torch.long)
+    pos = new_label != 15
+    gt_inds[pos] = pool.gt_inds[pos]
+    return gt_inds, None
 
 
 def run_case(state):
-    assigner, data = state
-    result = assigner.assign(
-        InstanceData(priors=data['anchors'], bboxes=data['preds']),
-        InstanceData(bboxes=data['gts'], labels=data['labels']))
-    weight = result.get_extra_property('matching_weight')
-    # numpy: torch tensors would travel between processes as shared-memory handles
-    return dict(gt_inds=result.gt_inds.numpy().copy(),
+    case, assigner, data = state
+    if case == 'paa-sklearn':
+        gt_inds, weight = _sklearn_paa(assigner, data)
+    else:
+        result = assigner.assign(
+            InstanceData(priors=data['anchors'], bboxes=data['preds'], scores=data['logits']),
+            InstanceData(bboxes=data['gts'], labels=data['labels']),
+            num_level_priors=data['num_level_priors'])
+        gt_inds, weight = result.gt_inds, result.get_extra_property('matching_weight')
+    return dict(gt_inds=gt_inds.numpy().copy(),
                 weight=None if weight is None else weight.numpy().copy())
 
 
-CASES = ('maxiou-dense', 'maxiou-sparse', 'dal-dense', 'dal-sparse')
-# each sparse case and the dense computation it must reproduce exactly
-SAME_AS = {'maxiou-sparse': 'maxiou-dense', 'dal-sparse': 'dal-dense'}
+CASES = tuple(ASSIGNERS)
+# each fast case and the reference computation it must reproduce exactly
+SAME_AS = {'maxiou-sparse': 'maxiou-dense', 'dal-sparse': 'dal-dense',
+           'paa-batched': 'paa-sklearn'}
 
 
 def case_callables(case: str, num_gts: int, seed: int = 0):

@@ -28,6 +28,11 @@ def dota_anchors(img_size: int = 1024, strides=(8, 16, 32, 64, 128),
     return torch.cat(out)
 
 
+def level_sizes(img_size: int = 1024, strides=(8, 16, 32, 64, 128), per_location: int = 3):
+    """Anchors per level of :func:`dota_anchors`."""
+    return [math.ceil(img_size / s)**2 * per_location for s in strides]
+
+
 def dota_gts(num: int, img_size: int = 1024, seed: int = 0) -> Tuple[Tensor, Tensor]:
     """``num`` rotated GTs with DOTA-like sizes (10-300 px, log-uniform) and aspect ratios (1-8)."""
     g = torch.Generator().manual_seed(seed)

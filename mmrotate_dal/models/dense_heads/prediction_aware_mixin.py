@@ -18,6 +18,8 @@ from mmdet.utils import InstanceList, OptInstanceList
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from ..utils import drop_invalid_gts
+
 
 class PredictionAwareTargetsMixin:
     """Mixin for ``AnchorHead`` subclasses whose assigner needs the current predictions.
@@ -121,6 +123,9 @@ class PredictionAwareTargetsMixin:
                             unmap_outputs: bool = True) -> tuple:
         """Targets of one image; the assigner sees priors, predicted boxes and logits.
 
+        GTs with non-finite coordinates or non-positive width/height are dropped first, with one
+        warning that counts them (:func:`drop_invalid_gts`).
+
         Args:
             flat_anchors (Tensor | RotatedBoxes): (N, 5) anchors of all levels.
             valid_flags (Tensor): (N,) bool.
@@ -136,6 +141,7 @@ class PredictionAwareTargetsMixin:
             tuple: labels (N,), label_weights (N,), bbox_targets (N, D), bbox_weights (N, D),
             pos_inds, neg_inds, sampling_result, then one (N,) tensor per ``assign_result_keys``.
         """
+        gt_instances, _ = drop_invalid_gts(gt_instances)
         inside_flags = anchor_inside_flags(flat_anchors, valid_flags, img_meta['img_shape'][:2],
                                            self.train_cfg['allowed_border'])
         if not inside_flags.any():

@@ -60,14 +60,14 @@ def test_losses_are_finite_and_regression_is_iou_weighted(monkeypatch):
 
 
 def test_scores_are_geometric_mean_of_cls_and_iou():
-    head = build_head(score_thr=0.0, nms=dict(type='nms_rotated', iou_threshold=1.0),
-                      max_per_img=100000, nms_pre=100000)
+    head = build_head(score_thr=0.0, nms_pre=100000)
     feats = features(5)
     cls_scores, bbox_preds, iou_preds = head(feats)
     cls_scores = [torch.full_like(c, -1.0) for c in cls_scores]
     iou_preds = [torch.full_like(i, 0.5) for i in iou_preds]
     res = head.predict_by_feat(cls_scores, bbox_preds, iou_preds, batch_img_metas=METAS,
-                               rescale=False)[0]
+                               rescale=False, with_nms=False)[0]
+    assert len(res.scores) == sum(c[0].numel() for c in cls_scores)  # every (anchor, class)
     expected = math.sqrt(torch.sigmoid(torch.tensor(-1.0)) * torch.sigmoid(torch.tensor(0.5)))
     assert len(res.scores) > 0
     assert torch.allclose(res.scores, torch.full_like(res.scores, expected), atol=1e-6)

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from mmrotate.registry import TASK_UTILS
 from ....utils.progress import PROGRESS_UNITS, get_train_progress
+from ...utils.gt_sanitizer import check_gts
 from ..rotated_iou import candidate_pairs, rotated_iou_aligned
 from ..sparse_ops import pair_lookup, segment_max
 from .sparse_iou2d_calculator import SparseRBboxOverlaps2D
@@ -230,6 +231,7 @@ class DALAssigner(BaseAssigner):
         if priors.shape != preds.shape:
             raise ValueError(f'priors {tuple(priors.shape)} and predictions '
                              f'{tuple(preds.shape)} must have the same shape')
+        check_gts(gts, 'DALAssigner')
         num_priors, num_gts = priors.size(0), gts.size(0)
 
         with torch.no_grad():

@@ -10,6 +10,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmrotate.registry import TASK_UTILS
+from ...utils.gt_sanitizer import check_gts
 from ..rotated_iou import rotated_iou_aligned
 from ..sparse_ops import rank_within_groups
 from .gmm_separation import FALLBACKS, gmm_separation
@@ -152,6 +153,7 @@ class PAAAssigner(BaseAssigner):
         if sum(num_level_priors) != num_priors:
             raise ValueError(f'num_level_priors {list(num_level_priors)} does not sum to the '
                              f'{num_priors} priors')
+        check_gts(get_box_tensor(gt_instances.bboxes), 'PAAAssigner')
         pool = InstanceData(priors=pred_instances.priors)
         if self._initial_needs_levels:
             initial = self.initial_assigner.assign(pool, list(num_level_priors), gt_instances,

@@ -1,0 +1,69 @@
+"""The benchmark, assigner-benchmark and analysis tools run end to end on tiny data."""
+import json
+import os.path as osp
+
+import pytest
+
+from tests.utils.test_compat import load_tool
+
+PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+
+
+def is_png(path):
+    with open(path, 'rb') as f:
+        return f.read(8) == PNG_MAGIC and osp.getsize(path) > 1000
+
+
+@pytest.fixture(scope='module')
+def benchmark_run(synthetic_root, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('bench'))
+    bench = load_tool('benchmark')
+    results = bench.main(['--methods', 'maxiou,dal', '--data', synthetic_root, '--iters', '3',
+                          '--work-dir', work, '--no-progress', '--cfg-options',
+                          'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+                          'train_dataloader.persistent_workers=False',
+                          'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False'])
+    return work, results
+
+
+def test_benchmark_writes_table_json_and_png(benchmark_run):
+    work, results = benchmark_run
+    data = json.load(open(osp.join(work, 'results.json')))
+    assert [r['method'] for r in data['results']] == ['maxiou', 'dal']
+    for r in data['results']:
+        assert r['iters'] == 3 and len(r['losses']) == 3
+        for key in ('AP50', 'AP75', 'mAP'):
+            assert 0.0 <= r[key] <= 1.0
+        assert r['train_seconds_per_iter'] > 0 and r['assign_ms_per_image'] > 0
+    assert data['meta']['command'].startswith('python')
+    assert is_png(osp.join(work, 'results.png'))
+
+
+def test_analyze_matching_side_by_side(benchmark_run, synthetic_root, tmp_path):
+    work, _ = benchmark_run
+    tool = load_tool('analyze_matching')
+    from tests.conftest import CONFIGS
+    stats = tool.main([f'{CONFIGS}/baselines/rotated_retinanet_le90_cpu_small.py',
+                       osp.join(work, 'maxiou', 'iter_3.pth'), '--compare',
+                       f'{CONFIGS}/dal/rotated_retinanet_dal_cpu_small.py',
+                       osp.join(work, 'dal', 'iter_3.pth'), '--data', synthetic_root,
+                       '--max-images', '2', '--out', str(tmp_path)])
+    data = json.load(open(tmp_path / 'matching.json'))
+    assert set(data['statistics']) == {'rotated_retinanet_le90_cpu_small',
+                                       'rotated_retinanet_dal_cpu_small'}
+    for s in stats.values():
+        assert s['positives'] > 0 and s['anchors'] > s['overlapping_anchors'] > 0
+        assert 0 <= s['pos_hq_share@0.5'] <= 1
+    assert is_png(tmp_path / 'matching.png')
+
+
+def test_assigner_benchmark(tmp_path):
+    tool = load_tool('benchmark_assigners')
+    rows = tool.main(['--gts', '8', '--repeat', '1', '--cases',
+                      'maxiou-sparse,dal-sparse,paa-sklearn,paa-batched',
+                      '--out', str(tmp_path / 'bench.json')])
+    by_case = {r['case']: r for r in rows}
+    assert 'error' not in str(rows)
+    assert by_case['paa-batched']['identical_to'] == 'paa-sklearn'
+    data = json.load(open(tmp_path / 'bench.json'))
+    assert len(data['rows']) == 4 and all(r['seconds'] > 0 for r in data['rows'])
