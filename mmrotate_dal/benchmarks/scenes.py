@@ -33,10 +33,13 @@ def level_sizes(img_size: int = 1024, strides=(8, 16, 32, 64, 128), per_location
     return [math.ceil(img_size / s)**2 * per_location for s in strides]
 
 
-def dota_gts(num: int, img_size: int = 1024, seed: int = 0) -> Tuple[Tensor, Tensor]:
-    """``num`` rotated GTs with DOTA-like sizes (10-300 px, log-uniform) and aspect ratios (1-8)."""
+def dota_gts(num: int, img_size: int = 1024, seed: int = 0,
+             sizes: Tuple[float, float] = (10, 300)) -> Tuple[Tensor, Tensor]:
+    """``num`` rotated GTs with DOTA-like sizes (long side log-uniform in ``sizes`` px) and aspect
+    ratios (1-8), and their labels (15 classes)."""
     g = torch.Generator().manual_seed(seed)
-    long_side = torch.exp(math.log(10) + torch.rand(num, generator=g) * math.log(30))
+    low, high = sizes
+    long_side = torch.exp(math.log(low) + torch.rand(num, generator=g) * math.log(high / low))
     ratio = 1 + torch.rand(num, generator=g) * 7
     centers = torch.rand(num, 2, generator=g) * img_size
     t = (torch.rand(num, generator=g) - 0.5) * math.pi

@@ -89,7 +89,7 @@ def test_paa_scores_stay_finite_with_broken_predictions():
 @pytest.mark.parametrize('assigner', ['dal', 'paa'])
 def test_crowded_image_with_more_than_2000_gts(assigner):
     anchors = dota_anchors(img_size=512)
-    gt_boxes, labels = dota_gts(2500, img_size=512, seed=2)
+    gt_boxes, labels = dota_gts(2500, img_size=512, seed=2, sizes=(8, 40))
     preds = anchors + 1.0
     data = (InstanceData(priors=anchors, bboxes=preds, scores=torch.zeros(len(anchors), 15)),
             InstanceData(bboxes=gt_boxes, labels=labels))
@@ -97,7 +97,7 @@ def test_crowded_image_with_more_than_2000_gts(assigner):
         res = DALAssigner().assign(*data)
     else:
         res = PAAAssigner().assign(*data, num_level_priors=level_sizes(img_size=512))
-    assert res.num_gts == 2500 and (res.gt_inds > 0).sum() > 100
+    assert res.num_gts == 2500 and (res.gt_inds > 0).sum() > 500
 
 
 def test_zero_area_anchors_are_never_positive():

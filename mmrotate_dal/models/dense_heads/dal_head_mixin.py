@@ -1,9 +1,10 @@
 """The DAL training step shared by every DAL head (RetinaNet, S2A-Net refine/init, ATSS)."""
 from typing import List, Optional, Tuple
 
+import torch
 from mmdet.models.utils import images_to_levels, multi_apply
 from mmdet.structures.bbox import cat_boxes, get_box_tensor
-from mmdet.utils import InstanceList, OptInstanceList
+from mmdet.utils import InstanceList, OptInstanceList, reduce_mean
 from torch import Tensor
 
 from .prediction_aware_mixin import PredictionAwareTargetsMixin
@@ -33,7 +34,7 @@ class DALHeadMixin(PredictionAwareTargetsMixin):
         Returns:
             tuple: per-level lists of anchors (B, N_l, 5), labels, label_weights, bbox_targets,
             bbox_weights, matching weights and image normalisers (all (B, N_l[, D])), then the
-            batch's ``avg_factor``.
+            batch's ``avg_factor`` (positive count, averaged over processes like mmdet's ATSS).
         """
         featmap_sizes = [featmap.size()[-2:] for featmap in cls_scores]
         anchor_list, valid_flag_list = self.get_anchors(
@@ -46,6 +47,9 @@ class DALHeadMixin(PredictionAwareTargetsMixin):
         num_level_anchors = [anchors.size(0) for anchors in anchor_list[0]]
         anchors = images_to_levels([get_box_tensor(cat_boxes(a)) for a in anchor_list],
                                    num_level_anchors)
+        # the batch's positive count, averaged over processes (1 without distributed training)
+        avg_factor = reduce_mean(
+            torch.tensor(float(avg_factor), device=cls_scores[0].device)).clamp(min=1).item()
         return (anchors, labels, label_weights, bbox_targets, bbox_weights, matching_weights,
                 self.image_normalizers(labels), avg_factor)
 

@@ -4,7 +4,7 @@ from typing import List, Tuple
 import torch
 from mmdet.models.utils import multi_apply
 from mmdet.structures.bbox import get_box_tensor
-from mmdet.utils import InstanceList, OptInstanceList, reduce_mean
+from mmdet.utils import InstanceList, OptInstanceList
 from torch import Tensor
 
 from mmrotate.models.dense_heads import RotatedATSSHead
@@ -39,8 +39,6 @@ class DALRotatedATSSHead(DALHeadMixin, RotatedATSSHead):
         (anchors, labels, label_weights, bbox_targets, _, matching_weights, image_norms,
          avg_factor) = self.dal_targets(cls_scores, bbox_preds, batch_gt_instances,
                                         batch_img_metas, batch_gt_instances_ignore)
-        avg_factor = reduce_mean(
-            torch.tensor(avg_factor, dtype=torch.float, device=cls_scores[0].device)).item()
         losses_cls, losses_bbox, losses_centerness = multi_apply(
             self.loss_by_feat_single, anchors, cls_scores, bbox_preds, centernesses, labels,
             label_weights, bbox_targets, matching_weights, image_norms, avg_factor=avg_factor)
