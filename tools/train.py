@@ -36,11 +36,12 @@ def main(argv=None):
     args = parse_args(argv)
     import mmrotate_dal  # noqa: F401  (registers modules, checkpoint compatibility)
     from mmengine.runner import Runner
-    from mmrotate_dal.apis import load_config
+    from mmrotate_dal.apis import load_config, setup_cpu_distributed
 
     cfg = load_config(args.config, args.work_dir, args.cfg_options, args.data, args.iters,
                       args.seed)
     cfg.launcher = args.launcher
+    setup_cpu_distributed(cfg)  # --launcher pytorch on a machine without CUDA: gloo DDP
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'

@@ -8,13 +8,12 @@ import torch
 def main(config, data_root, out_dir):
     import mmrotate_dal  # noqa: F401
     from mmengine.runner import Runner
-    from mmrotate_dal.apis import load_config
+    from mmrotate_dal.apis import load_config, setup_cpu_distributed
     from mmrotate_dal.engine import TrainingRecorderHook
 
     cfg = load_config(config, work_dir=out_dir, data_root=data_root, iters=2, seed=0)
     cfg.launcher = 'pytorch'
-    cfg.env_cfg.dist_cfg = dict(backend='gloo')
-    cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None)
+    setup_cpu_distributed(cfg)
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     cfg.train_dataloader.batch_size = 2
