@@ -9,6 +9,8 @@ cases are checked against what they replace (identical gt_inds, and DAL weights)
   dal-sparse    vs dal-dense      DALAssigner, sparse pairs vs dense IoU matrices
   paa-batched   vs paa-sklearn    PAAAssigner's batched EM vs mmdet's paa_reassign sklearn loop
                                   (same candidate pool and scores; mmdet fallbacks)
+  gmm-batched   vs gmm-sklearn    the separation step alone on PAA's candidate table: batched
+                                  float64 EM vs the per-GT sklearn GaussianMixture('full') loop
 
     python tools/benchmark_assigners.py --gts 10,100,1000 --dense-max-gts 100 --out bench.json
 """

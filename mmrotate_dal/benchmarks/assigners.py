@@ -53,7 +53,51 @@ ASSIGNERS = {
 
 
 def setup_case(case: str, num_gts: int, seed: int = 0):
+    if case.startswith('gmm-'):  # the separation step alone, on PAA's own candidate table
+        return case, None, _candidate_table(num_gts, seed)
     return case, _build(ASSIGNERS[case]), make_inputs(num_gts, seed)
+
+
+def _candidate_table(num_gts: int, seed: int):
+    """PAAAssigner's (G, L*topk) candidate-score table for the benchmark scene."""
+    assigner, data = _build(ASSIGNERS['paa-batched']), make_inputs(num_gts, seed)
+    pool = assigner.initial_assigner.assign(InstanceData(priors=data['anchors']),
+                                            InstanceData(bboxes=data['gts'],
+                                                         labels=data['labels']))
+    cand = (pool.gt_inds > 0).nonzero().squeeze(1)
+    cand_gt = pool.gt_inds[cand] - 1
+    scores = assigner.candidate_scores(data['logits'][cand], data['labels'][cand_gt],
+                                       data['preds'][cand], data['gts'][cand_gt])
+    bounds = torch.tensor(data['num_level_priors']).cumsum(0)
+    level = torch.bucketize(cand, bounds, right=True)
+    table, valid, _ = assigner.select_topk(scores, cand_gt, level, num_gts, len(bounds))
+    return dict(table=table, valid=valid)
+
+
+def _sklearn_separation(table: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """mmdet's per-GT loop: sklearn GaussianMixture('full') on each row's sorted float32 scores,
+    then gmm_separation_scheme (mmdet fallbacks)."""
+    from sklearn.mixture import GaussianMixture
+    pos = torch.zeros_like(valid)
+    for g in range(len(table)):
+        cols = valid[g].nonzero().squeeze(1)
+        if len(cols) < 2:
+            continue
+        vals, order = table[g, cols].sort()
+        x = vals.view(-1, 1).numpy()
+        gmm = GaussianMixture(2, weights_init=np.array([0.5, 0.5]),
+                              means_init=np.array([x.min(), x.max()]).reshape(2, 1),
+                              precisions_init=np.ones((2, 1, 1)), covariance_type='full')
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            gmm.fit(x)
+        comp = torch.from_numpy(gmm.predict(x))
+        density = torch.from_numpy(gmm.score_samples(x))
+        fg = comp == 0
+        if fg.any():
+            j = int(fg.nonzero()[density[fg].argmax()])
+            pos[g, cols[order[:j + 1][fg[:j + 1]]]] = True
+    return pos
 
 
 def _sklearn_paa(assigner, data):
@@ -84,6 +128,11 @@ def _sklearn_paa(assigner, data):
 
 def run_case(state):
     case, assigner, data = state
+    if case.startswith('gmm-'):
+        from ..models.task_modules.assigners import gmm_separation
+        pos = (_sklearn_separation(data['table'], data['valid']) if case == 'gmm-sklearn' else
+               gmm_separation(data['table'], data['valid'], fallback='mmdet'))
+        return dict(gt_inds=pos.numpy().copy(), weight=None)
     if case == 'paa-sklearn':
         gt_inds, weight = _sklearn_paa(assigner, data)
     else:
@@ -96,10 +145,10 @@ def run_case(state):
                 weight=None if weight is None else weight.numpy().copy())
 
 
-CASES = tuple(ASSIGNERS)
+CASES = tuple(ASSIGNERS) + ('gmm-sklearn', 'gmm-batched')
 # each fast case and the reference computation it must reproduce exactly
 SAME_AS = {'maxiou-sparse': 'maxiou-dense', 'dal-sparse': 'dal-dense',
-           'paa-batched': 'paa-sklearn'}
+           'paa-batched': 'paa-sklearn', 'gmm-batched': 'gmm-sklearn'}
 
 
 def case_callables(case: str, num_gts: int, seed: int = 0):
