@@ -47,8 +47,8 @@ ASSIGNERS = {
     'dal-dense': dict(type='DALAssigner', iou_calculator=DENSE),
     'dal-sparse': dict(type='DALAssigner', iou_calculator=SPARSE),
     # PAA with mmdet's fallbacks, so that mmdet's sklearn loop is the reference
-    'paa-batched': dict(type='PAAAssigner', fallback='mmdet'),
     'paa-sklearn': dict(type='PAAAssigner', fallback='mmdet'),
+    'paa-batched': dict(type='PAAAssigner', fallback='mmdet'),
 }
 
 
@@ -75,8 +75,10 @@ def _candidate_table(num_gts: int, seed: int):
 
 
 def _sklearn_separation(table: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """mmdet's per-GT loop: sklearn GaussianMixture('full') on each row's sorted float32 scores,
-    then gmm_separation_scheme (mmdet fallbacks)."""
+    """mmdet's per-GT loop: sklearn GaussianMixture('full') on each row's sorted scores, then
+    gmm_separation_scheme (mmdet fallbacks). The scores go to sklearn in float64, the precision
+    gmm_separation is specified against (mmdet passes float32, where sklearn's own answer moves on
+    near-ties)."""
     from sklearn.mixture import GaussianMixture
     pos = torch.zeros_like(valid)
     for g in range(len(table)):
@@ -84,7 +86,7 @@ def _sklearn_separation(table: torch.Tensor, valid: torch.Tensor) -> torch.Tenso
         if len(cols) < 2:
             continue
         vals, order = table[g, cols].sort()
-        x = vals.view(-1, 1).numpy()
+        x = vals.double().view(-1, 1).numpy()
         gmm = GaussianMixture(2, weights_init=np.array([0.5, 0.5]),
                               means_init=np.array([x.min(), x.max()]).reshape(2, 1),
                               precisions_init=np.ones((2, 1, 1)), covariance_type='full')
@@ -102,7 +104,8 @@ def _sklearn_separation(table: torch.Tensor, valid: torch.Tensor) -> torch.Tenso
 
 def _sklearn_paa(assigner, data):
     """mmdet's PAAHead.paa_reassign (per-GT sklearn GaussianMixture('full')) on PAAAssigner's own
-    candidate pool and scores: the reference the batched EM replaces."""
+    candidate pool and scores (in float64, as for :func:`_sklearn_separation`): the reference the
+    batched EM replaces."""
     from mmdet.models.dense_heads import PAAHead
     pool = assigner.initial_assigner.assign(InstanceData(priors=data['anchors']),
                                             InstanceData(bboxes=data['gts'],
@@ -118,7 +121,7 @@ def _sklearn_paa(assigner, data):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         new_label, *_ = PAAHead.paa_reassign(
-            fake, losses, label, torch.ones(len(label)), torch.ones(len(label), 4), pos_inds,
+            fake, losses.double(), label, torch.ones(len(label)), torch.ones(len(label), 4), pos_inds,
             pos_gt, list(data['anchors'].split(data['num_level_priors'])))
     gt_inds = torch.zeros(len(label), dtype=torch.long)
     pos = new_label != 15
@@ -146,7 +149,8 @@ def run_case(state):
 
 
 CASES = tuple(ASSIGNERS) + ('gmm-sklearn', 'gmm-batched')
-# each fast case and the reference computation it must reproduce exactly
+# each fast case and the reference computation it must reproduce exactly (references come first
+# in CASES, so that they are measured before the case checked against them)
 SAME_AS = {'maxiou-sparse': 'maxiou-dense', 'dal-sparse': 'dal-dense',
            'paa-batched': 'paa-sklearn', 'gmm-batched': 'gmm-sklearn'}
 
