@@ -4,28 +4,18 @@
     python tools/test.py CONFIG CHECKPOINT [--data DIR] [--work-dir DIR] [--out results.pkl]
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
-
 
 def parse_args(argv=None):
+    from mmrotate_dal.apis.cli import add_runner_args, parse_runner_args
     parser = argparse.ArgumentParser(description='Test a rotated detector (mmrotate-dal)')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='folder for the evaluation logs')
-    parser.add_argument('--data', help='DOTA-format data root replacing the config data_root')
+    add_runner_args(parser)
     parser.add_argument('--out', help='dump raw predictions to this .pkl file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_runner_args(parser, argv)
 
 
 def main(argv=None):

@@ -6,30 +6,20 @@
     python tools/train.py CONFIG --data data/my_dota --iters 200 --work-dir work_dirs/x
 """
 import argparse
-import os
 import sys
-
-from mmengine.config import DictAction
 
 
 def parse_args(argv=None):
+    from mmrotate_dal.apis.cli import add_runner_args, parse_runner_args
     parser = argparse.ArgumentParser(description='Train a rotated detector (mmrotate-dal)')
     parser.add_argument('config', help='config file')
-    parser.add_argument('--work-dir', help='folder for logs and checkpoints')
-    parser.add_argument('--data', help='DOTA-format data root replacing the config data_root')
+    add_runner_args(parser)
     parser.add_argument('--iters', type=int, help='override the length of an iteration schedule')
     parser.add_argument('--seed', type=int, help='random seed')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument('--resume', nargs='?', const='auto', default=None,
                         help='resume from the latest checkpoint in work_dir, or from the given one')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_runner_args(parser, argv)
 
 
 def main(argv=None):

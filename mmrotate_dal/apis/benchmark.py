@@ -6,6 +6,7 @@ import os.path as osp
 import time
 from typing import Dict, List, Optional
 
+from ..benchmarks.measure import reset_peak_rss, status_kb
 from .config import load_config
 
 CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
@@ -29,26 +30,6 @@ def method_config(name: str) -> str:
     return osp.join(CONFIG_ROOT, METHODS[name])
 
 
-def _peak_rss_reset() -> bool:
-    try:
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-        return True
-    except OSError:
-        return False
-
-
-def _status_kb(field: str) -> int:
-    try:
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith(field):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def run_method(name: str, work_dir: str, data_root: Optional[str] = None,
                iters: Optional[int] = None, seed: int = 0, progress: bool = True,
                cfg_options: Optional[dict] = None) -> Dict:
@@ -67,7 +48,7 @@ def run_method(name: str, work_dir: str, data_root: Optional[str] = None,
     cfg = load_config(config, osp.join(work_dir, name), cfg_options, data_root, iters, seed)
     cfg.log_level = 'WARNING'  # the recorder prints progress; logs and metrics go to the JSON
     recorder = TrainingRecorderHook(progress=progress)
-    exact_peak = _peak_rss_reset()
+    exact_peak = reset_peak_rss()
     runner = Runner.from_cfg(cfg)
     runner.register_hook(recorder)
     start = time.perf_counter()
@@ -84,7 +65,7 @@ def run_method(name: str, work_dir: str, data_root: Optional[str] = None,
         mAP=metrics.get('dota/mAP'),
         train_seconds_per_iter=rec['train_seconds'] / max(len(rec['iter_seconds']), 1),
         assign_ms_per_image=rec['assign_ms_per_image'],
-        peak_rss_mb=_status_kb('VmHWM') / 1024 if exact_peak else float('nan'),
+        peak_rss_mb=status_kb('VmHWM') / 1024 if exact_peak else float('nan'),
         wall_seconds=wall,
         losses=[step.get('loss') for step in rec['losses']],
         metrics=metrics)

@@ -58,19 +58,19 @@ def setup_case(case: str, num_gts: int, seed: int = 0):
     return case, _build(ASSIGNERS[case]), make_inputs(num_gts, seed)
 
 
+def _candidate_pool(assigner, data):
+    return assigner.candidate_pool(
+        InstanceData(priors=data['anchors'], bboxes=data['preds'], scores=data['logits']),
+        InstanceData(bboxes=data['gts'], labels=data['labels']),
+        num_level_priors=data['num_level_priors'])
+
+
 def _candidate_table(num_gts: int, seed: int):
     """PAAAssigner's (G, L*topk) candidate-score table for the benchmark scene."""
     assigner, data = _build(ASSIGNERS['paa-batched']), make_inputs(num_gts, seed)
-    pool = assigner.initial_assigner.assign(InstanceData(priors=data['anchors']),
-                                            InstanceData(bboxes=data['gts'],
-                                                         labels=data['labels']))
-    cand = (pool.gt_inds > 0).nonzero().squeeze(1)
-    cand_gt = pool.gt_inds[cand] - 1
-    scores = assigner.candidate_scores(data['logits'][cand], data['labels'][cand_gt],
-                                       data['preds'][cand], data['gts'][cand_gt])
-    bounds = torch.tensor(data['num_level_priors']).cumsum(0)
-    level = torch.bucketize(cand, bounds, right=True)
-    table, valid, _ = assigner.select_topk(scores, cand_gt, level, num_gts, len(bounds))
+    _, _, cand_gt, scores, level = _candidate_pool(assigner, data)
+    table, valid, _ = assigner.select_topk(scores, cand_gt, level, num_gts,
+                                           len(data['num_level_priors']))
     return dict(table=table, valid=valid)
 
 
@@ -107,13 +107,7 @@ def _sklearn_paa(assigner, data):
     candidate pool and scores (in float64, as for :func:`_sklearn_separation`): the reference the
     batched EM replaces."""
     from mmdet.models.dense_heads import PAAHead
-    pool = assigner.initial_assigner.assign(InstanceData(priors=data['anchors']),
-                                            InstanceData(bboxes=data['gts'],
-                                                         labels=data['labels']))
-    pos_inds = (pool.gt_inds > 0).nonzero().squeeze(1)
-    pos_gt = pool.gt_inds[pos_inds] - 1
-    losses = assigner.candidate_scores(data['logits'][pos_inds], data['labels'][pos_gt],
-                                       data['preds'][pos_inds], data['gts'][pos_gt])
+    pool, pos_inds, pos_gt, losses, _ = _candidate_pool(assigner, data)
     label = torch.full((len(data['anchors']), ), 15, dtype=torch.long)
     label[pos_inds] = data['labels'][pos_gt]
     fake = types.SimpleNamespace(topk=assigner.topk, covariance_type='full', num_classes=15)

@@ -6,15 +6,21 @@ import time
 from typing import Any, Callable, Dict, Optional
 
 
-def _rss_kb(field: str) -> int:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
+def status_kb(field: str) -> int:
+    """A memory field of /proc/self/status (``VmRSS``, ``VmHWM``) in kB, 0 where unavailable."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return 0
 
 
-def _reset_peak() -> bool:
+def reset_peak_rss() -> bool:
+    """Reset the process's peak resident memory (VmHWM) to its current value; False if the
+    kernel does not allow it."""
     try:  # give freed heap back first, so that the peak measures this call's allocations
         import ctypes
         ctypes.CDLL('libc.so.6').malloc_trim(0)
@@ -36,12 +42,12 @@ def _child(setup, run, repeat, conn):
         run(state)  # warm-up (imports, allocator)
         times, peaks = [], []
         for _ in range(repeat):
-            exact = _reset_peak()
-            before = _rss_kb('VmRSS')
+            exact = reset_peak_rss()
+            before = status_kb('VmRSS')
             start = time.perf_counter()
             out = run(state)
             times.append(time.perf_counter() - start)
-            peaks.append((_rss_kb('VmHWM') - before) / 1024 if exact else float('nan'))
+            peaks.append((status_kb('VmHWM') - before) / 1024 if exact else float('nan'))
         conn.send(dict(seconds=statistics.median(times), peak_mb=max(peaks), output=out))
     except BaseException as e:  # report, do not hang the parent
         conn.send(dict(error=f'{type(e).__name__}: {e}'))

@@ -122,6 +122,48 @@ class PAAAssigner(BaseAssigner):
         index[rows, cols] = keep.nonzero().squeeze(1)
         return table, valid, index
 
+    def candidate_pool(self,
+                       pred_instances: InstanceData,
+                       gt_instances: InstanceData,
+                       gt_instances_ignore: Optional[InstanceData] = None,
+                       num_level_priors: Optional[List[int]] = None) -> Tuple:
+        """Steps 1-2: the initial assignment and the scores of its candidates.
+
+        Args:
+            pred_instances, gt_instances, gt_instances_ignore, num_level_priors: as in
+                :meth:`assign`.
+
+        Returns:
+            tuple: the initial ``AssignResult``, candidate prior indices (k,), their 0-based GT
+            (k,), their scores (k,) and their FPN level (k,).
+        """
+        for key in ('priors', 'bboxes', 'scores'):
+            if key not in pred_instances:
+                raise KeyError(f'PAAAssigner needs pred_instances.{key} (decoded boxes and '
+                               f'logits of every prior; use RotatedPAAHead, which provides them)')
+        num_priors = len(pred_instances)
+        if num_level_priors is None:
+            num_level_priors = [num_priors]
+        if sum(num_level_priors) != num_priors:
+            raise ValueError(f'num_level_priors {list(num_level_priors)} does not sum to the '
+                             f'{num_priors} priors')
+        gts = get_box_tensor(gt_instances.bboxes)
+        check_gts(gts, 'PAAAssigner')
+        pool = InstanceData(priors=pred_instances.priors)
+        if self._initial_needs_levels:
+            initial = self.initial_assigner.assign(pool, list(num_level_priors), gt_instances,
+                                                   gt_instances_ignore)
+        else:
+            initial = self.initial_assigner.assign(pool, gt_instances, gt_instances_ignore)
+        cand = (initial.gt_inds > 0).nonzero().squeeze(1)
+        cand_gt = initial.gt_inds[cand] - 1
+        scores = self.candidate_scores(
+            pred_instances.scores[cand].detach(), gt_instances.labels[cand_gt],
+            get_box_tensor(pred_instances.bboxes)[cand].detach(), gts[cand_gt])
+        bounds = torch.tensor(list(num_level_priors), device=cand.device).cumsum(0)
+        level = torch.bucketize(cand, bounds, right=True)
+        return initial, cand, cand_gt, scores, level
+
     def assign(self,
                pred_instances: InstanceData,
                gt_instances: InstanceData,
@@ -143,38 +185,13 @@ class PAAAssigner(BaseAssigner):
             ``max_overlaps`` (N,) from the initial assigner, and the extra property
             ``initial_gt_inds`` (N,) (the candidate pool).
         """
-        for key in ('priors', 'bboxes', 'scores'):
-            if key not in pred_instances:
-                raise KeyError(f'PAAAssigner needs pred_instances.{key} (decoded boxes and '
-                               f'logits of every prior; use RotatedPAAHead, which provides them)')
-        num_priors = len(pred_instances)
-        if num_level_priors is None:
-            num_level_priors = [num_priors]
-        if sum(num_level_priors) != num_priors:
-            raise ValueError(f'num_level_priors {list(num_level_priors)} does not sum to the '
-                             f'{num_priors} priors')
-        check_gts(get_box_tensor(gt_instances.bboxes), 'PAAAssigner')
-        pool = InstanceData(priors=pred_instances.priors)
-        if self._initial_needs_levels:
-            initial = self.initial_assigner.assign(pool, list(num_level_priors), gt_instances,
-                                                   gt_instances_ignore)
-        else:
-            initial = self.initial_assigner.assign(pool, gt_instances, gt_instances_ignore)
-
-        gts = get_box_tensor(gt_instances.bboxes)
-        num_gts = gts.size(0)
-        device = initial.gt_inds.device
-        gt_inds = torch.zeros(num_priors, dtype=torch.long, device=device)
-        cand = (initial.gt_inds > 0).nonzero().squeeze(1)
+        initial, cand, cand_gt, scores, level = self.candidate_pool(
+            pred_instances, gt_instances, gt_instances_ignore, num_level_priors)
+        num_gts = len(gt_instances)
+        gt_inds = torch.zeros_like(initial.gt_inds)
         if num_gts > 0 and cand.numel() > 0:
-            cand_gt = initial.gt_inds[cand] - 1
-            scores = self.candidate_scores(
-                pred_instances.scores[cand].detach(), gt_instances.labels[cand_gt],
-                get_box_tensor(pred_instances.bboxes)[cand].detach(), gts[cand_gt])
-            bounds = torch.tensor(list(num_level_priors), device=device).cumsum(0)
-            level = torch.bucketize(cand, bounds, right=True)
-            table, valid, index = self.select_topk(scores, cand_gt, level, num_gts,
-                                                   len(num_level_priors))
+            num_levels = 1 if num_level_priors is None else len(num_level_priors)
+            table, valid, index = self.select_topk(scores, cand_gt, level, num_gts, num_levels)
             pos = gmm_separation(table, valid, self.fallback, **self.gmm_cfg)
             pos_rows, pos_cols = pos.nonzero(as_tuple=True)
             gt_inds[cand[index[pos_rows, pos_cols]]] = pos_rows + 1

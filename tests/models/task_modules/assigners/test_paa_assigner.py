@@ -66,10 +66,9 @@ def test_equals_mmdet_paa_reassign_on_angle_zero_boxes(seed):
 
     # mmdet: the same candidate pool and the same per-candidate losses, then paa_reassign
     initial = ours.get_extra_property('initial_gt_inds')
-    pos_inds = (initial > 0).nonzero().squeeze(1)
-    pos_gt_inds = initial[pos_inds] - 1
-    losses = assigner.candidate_scores(logits[pos_inds], labels[pos_gt_inds], preds[pos_inds],
-                                       gts[pos_gt_inds])
+    _, pos_inds, pos_gt_inds, losses, _ = assigner.candidate_pool(
+        pred_instances, gt_instances, num_level_priors=num_level)
+    assert torch.equal(pos_inds, (initial > 0).nonzero().squeeze(1))
     num_classes = 3
     label = torch.full((len(priors), ), num_classes, dtype=torch.long)
     label[pos_inds] = labels[pos_gt_inds]
