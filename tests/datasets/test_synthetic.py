@@ -70,3 +70,27 @@ def test_deterministic(tmp_path):
 def test_bad_arguments(tmp_path, kwargs):
     with pytest.raises(ValueError):
         make_synthetic_dota(str(tmp_path), **kwargs)
+
+
+def test_empty_and_missing_label_files(tmp_path):
+    make_synthetic_dota(str(tmp_path), num_train=3, num_val=0, seed=2)
+    open(tmp_path / 'train' / 'labelTxt' / 'train_00001.txt', 'w').close()  # emptied
+    common = dict(data_root=str(tmp_path), ann_file='train/labelTxt/',
+                  data_prefix=dict(img_path='train/images/'),
+                  metainfo=dict(classes=SYNTHETIC_CLASSES), pipeline=[])
+    train = DOTADataset(filter_cfg=dict(filter_empty_gt=True), **common)
+    assert len(train) == 2  # the image without objects is skipped for training
+    test = DOTADataset(test_mode=True, **common)
+    counts = sorted(len(test.get_data_info(i)['instances']) for i in range(len(test)))
+    assert len(test) == 3 and counts[0] == 0  # and kept, with no GT, for evaluation
+    with pytest.raises(ValueError, match='no txt file'):
+        DOTADataset(data_root=str(tmp_path), ann_file='val/labelTxt/',
+                    data_prefix=dict(img_path='val/images/'),
+                    metainfo=dict(classes=SYNTHETIC_CLASSES), pipeline=[])
+
+
+def test_benchmark_tool_rejects_a_root_without_labels(tmp_path):
+    from tests.utils.test_compat import load_tool
+    (tmp_path / 'train' / 'images').mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match='labelTxt'):
+        load_tool('benchmark').main(['--data', str(tmp_path), '--iters', '1'])
