@@ -194,7 +194,8 @@ class DALAssigner(BaseAssigner):
         rows, cols = keys // num_gts, keys % num_gts
         sa = torch.zeros(keys.numel(), device=keys.device)
         fa = torch.zeros_like(sa)
-        in_a, in_p = _isin_sorted(keys, keys_a), _isin_sorted(keys, keys_p)
+        in_a = torch.isin(keys, keys_a, assume_unique=True)
+        in_p = torch.isin(keys, keys_p, assume_unique=True)
         sa[in_a] = rotated_iou_aligned(priors[rows[in_a]], gts[cols[in_a]])
         fa[in_p] = rotated_iou_aligned(preds[rows[in_p]], gts[cols[in_p]])
         return rows, cols, sa, fa
@@ -324,10 +325,3 @@ def _pair_keys(pairs: Tuple[Tensor, Tensor], num_cols: int) -> Tensor:
     rows, cols = pairs
     return rows * num_cols + cols
 
-
-def _isin_sorted(keys: Tensor, sorted_subset: Tensor) -> Tensor:
-    """Membership of ``keys`` in a sorted tensor, via searchsorted."""
-    if sorted_subset.numel() == 0:
-        return torch.zeros_like(keys, dtype=torch.bool)
-    pos = torch.searchsorted(sorted_subset, keys).clamp_(max=sorted_subset.numel() - 1)
-    return sorted_subset[pos] == keys
