@@ -10,9 +10,9 @@ results.png (AP bars, training-loss curves) to the work dir.
     python tools/benchmark.py --methods maxiou,atss,dal --iters 300
     python tools/benchmark.py --data data/my_dota_split --work-dir work_dirs/bench_mine
 
---data takes a DOTA-format root with train/{images,labelTxt} and val/{images,labelTxt} and the
-synthetic class list (or pass --cfg-options to change classes). Without --data the synthetic set
-is generated in data/synthetic_dota if absent.
+--data takes a DOTA-format root with train/{images,labelTxt} and val/{images,labelTxt}; its class
+names are read from the training labels (every method's heads are resized to them). Without --data
+the synthetic set is generated in data/synthetic_dota if absent.
 """
 import argparse
 import os
@@ -45,7 +45,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     import mmrotate_dal  # noqa: F401
-    from mmrotate_dal.apis import markdown_table, method_config, plot, run_method, write_json
+    from mmrotate_dal.apis import (dota_class_names, markdown_table, method_config, plot,
+                                   run_method, write_json)
     from mmrotate_dal.datasets import make_synthetic_dota
     args = parse_args(argv)
     methods = [m.strip() for m in args.methods.split(',') if m.strip()]
@@ -60,13 +61,14 @@ def main(argv=None):
     for split in ('train', 'val'):
         if not osp.isdir(osp.join(data, split, 'labelTxt')):
             raise FileNotFoundError(f'{data} has no {split}/labelTxt/ folder (DOTA format needed)')
+    classes = None if args.data is None else dota_class_names(data)
 
     start = time.time()
     results = []
     for m in methods:
         print(f'== {m}: training {osp.relpath(method_config(m), REPO)}', flush=True)
         res = run_method(m, args.work_dir, data, args.iters, args.seed, not args.no_progress,
-                         args.cfg_options)
+                         args.cfg_options, classes)
         print(f'   AP50 {100 * (res["AP50"] or 0):.1f}  AP75 {100 * (res["AP75"] or 0):.1f}  '
               f'mAP {100 * (res["mAP"] or 0):.1f}', flush=True)
         results.append(res)

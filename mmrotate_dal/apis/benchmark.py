@@ -7,7 +7,7 @@ import time
 from typing import Dict, List, Optional
 
 from ..benchmarks.measure import reset_peak_rss, status_kb
-from .config import load_config
+from .config import load_config, set_classes
 
 CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
 
@@ -32,8 +32,10 @@ def method_config(name: str) -> str:
 
 def run_method(name: str, work_dir: str, data_root: Optional[str] = None,
                iters: Optional[int] = None, seed: int = 0, progress: bool = True,
-               cfg_options: Optional[dict] = None) -> Dict:
+               cfg_options: Optional[dict] = None, classes: Optional[tuple] = None) -> Dict:
     """Train one method with its CPU-small config, validate, and return what the table needs.
+
+    ``classes`` replaces the config's class list and heads' ``num_classes`` (a user's data set).
 
     Returns:
         dict: ``method``, ``config``, ``metrics`` (DOTAMetric AP50, AP75 and COCO-style mAP),
@@ -46,6 +48,8 @@ def run_method(name: str, work_dir: str, data_root: Optional[str] = None,
 
     config = method_config(name)
     cfg = load_config(config, osp.join(work_dir, name), cfg_options, data_root, iters, seed)
+    if classes is not None:
+        set_classes(cfg, classes)
     cfg.log_level = 'WARNING'  # the recorder prints progress; logs and metrics go to the JSON
     recorder = TrainingRecorderHook(progress=progress)
     exact_peak = reset_peak_rss()

@@ -48,6 +48,33 @@ def load_config(path: str,
     return cfg
 
 
+def dota_class_names(data_root: str, split: str = 'train') -> tuple:
+    """Sorted class names found in a DOTA-format split's ``labelTxt/*.txt`` files.
+
+    Lines with fewer than 10 fields (DOTA's ``imagesource:``/``gsd:`` headers) are skipped.
+    """
+    import glob
+    names = set()
+    for path in glob.glob(osp.join(data_root, split, 'labelTxt', '*.txt')):
+        with open(path) as f:
+            names.update(parts[8] for parts in map(str.split, f) if len(parts) >= 10)
+    if not names:
+        raise ValueError(f'no labelled objects in {osp.join(data_root, split, "labelTxt")}')
+    return tuple(sorted(names))
+
+
+def set_classes(cfg: Config, classes: tuple) -> None:
+    """Use ``classes`` in every dataloader's ``metainfo`` and as every head's ``num_classes``."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(key) is not None:
+            _dataset(cfg[key])['metainfo'] = dict(classes=tuple(classes))
+    heads = [cfg.model.get(k) for k in ('bbox_head', 'bbox_head_init')]
+    heads += list(cfg.model.get('bbox_head_refine') or [])
+    for head in heads:
+        if head is not None:
+            head['num_classes'] = len(classes)
+
+
 def _dataset(loader_cfg):
     dataset = loader_cfg['dataset']
     while 'dataset' in dataset:  # wrappers such as RepeatDataset

@@ -36,3 +36,22 @@ def test_clear_errors(tmp_path):
         load_config(SMALL, iters=0)
     with pytest.raises(ValueError, match='IterBasedTrainLoop'):
         load_config(f'{CONFIGS}/baselines/rotated_retinanet_le90_r50_fpn_1x_dota.py', iters=10)
+
+
+def test_classes_of_a_user_data_set(tmp_path):
+    from mmrotate_dal.apis import dota_class_names, set_classes
+    labels = tmp_path / 'train' / 'labelTxt'
+    labels.mkdir(parents=True)
+    (labels / 'a.txt').write_text('imagesource:GoogleEarth\ngsd:0.1\n'
+                                  '1 1 9 1 9 9 1 9 plane 0\n2 2 8 2 8 8 2 8 harbor 1\n')
+    (labels / 'b.txt').write_text('1 1 9 1 9 9 1 9 plane 0\n')
+    assert dota_class_names(str(tmp_path)) == ('harbor', 'plane')
+    cfg = load_config(f'{CONFIGS}/baselines/s2anet_le135_cpu_small.py')
+    set_classes(cfg, ('harbor', 'plane'))
+    assert cfg.model.bbox_head_init.num_classes == 2
+    assert cfg.model.bbox_head_refine[0].num_classes == 2
+    assert cfg.train_dataloader.dataset.metainfo == dict(classes=('harbor', 'plane'))
+    (labels / 'a.txt').write_text('')
+    (labels / 'b.txt').write_text('')
+    with pytest.raises(ValueError, match='no labelled objects'):
+        dota_class_names(str(tmp_path))
