@@ -36,6 +36,13 @@ def test_train_save_and_resume(synthetic_root, tmp_path):
     state = CheckpointLoader.load_checkpoint(ckpt, map_location='cpu')
     assert state['meta']['iter'] == 2 and 'message_hub' in state and 'optimizer' in state
 
+    # tools/test.py evaluates the checkpoint with the config's DOTAMetric
+    metrics = load_tool('test').main([config, ckpt, '--data', synthetic_root, '--work-dir',
+                                      str(tmp_path / 'test'), '--cfg-options',
+                                      'test_dataloader.num_workers=0',
+                                      'test_dataloader.persistent_workers=False'])
+    assert {'dota/AP50', 'dota/AP75', 'dota/mAP'} <= set(metrics)
+
     resumed = train.main(common + ['--iters', '3', '--resume'])
     assert resumed.iter == 3
     log = open(sorted(
