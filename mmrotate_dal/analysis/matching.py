@@ -15,7 +15,6 @@ Statistics:
     - Pearson and Spearman correlation of the score with ``sa`` and with ``fa_max`` over the anchors
       that overlap some GT (``sa > 0`` or ``fa_max > 0``; the rest would dominate with zeros).
 """
-import inspect
 from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
@@ -23,6 +22,7 @@ import torch
 from mmdet.structures.bbox import cat_boxes, get_box_tensor
 from mmengine.structures import InstanceData
 
+from ..models.task_modules.assign_call import assign_with_levels
 from ..models.task_modules.rotated_iou import sparse_rotated_iou
 from ..models.task_modules.sparse_ops import pair_lookup, segment_max
 
@@ -86,15 +86,6 @@ def matching_statistics(records: Dict[str, np.ndarray],
     return out
 
 
-def _assign(assigner, pred_instances, gt_instances, num_level_priors):
-    params = inspect.signature(assigner.assign).parameters
-    if getattr(assigner, 'uses_num_level_priors', False):
-        return assigner.assign(pred_instances, gt_instances, num_level_priors=num_level_priors)
-    if 'num_level_priors' in params:  # mmdet/mmrotate ATSS-style positional argument
-        return assigner.assign(pred_instances, num_level_priors, gt_instances)
-    return assigner.assign(pred_instances, gt_instances)
-
-
 def image_records(head, cls_scores: List[torch.Tensor], bbox_preds: List[torch.Tensor],
                   img_meta: dict, gt_instances: InstanceData) -> Dict[str, np.ndarray]:
     """Per-anchor records of one image from a single-stage head's outputs (batch of 1).
@@ -118,8 +109,9 @@ def image_records(head, cls_scores: List[torch.Tensor], bbox_preds: List[torch.T
                         for c in cls_scores])
     priors_t, gts = get_box_tensor(priors), get_box_tensor(gt_instances.bboxes)
     n, g = len(priors_t), len(gts)
-    result = _assign(head.assigner, InstanceData(priors=priors, bboxes=preds, scores=logits),
-                     gt_instances, [len(a) for a in anchor_list[0]])
+    result = assign_with_levels(head.assigner,
+                                InstanceData(priors=priors, bboxes=preds, scores=logits),
+                                gt_instances, None, [len(a) for a in anchor_list[0]])
     label = np.where(result.gt_inds.cpu().numpy() > 0, 1,
                      np.where(result.gt_inds.cpu().numpy() == 0, 0, -1))
     rows, cols, sa = sparse_rotated_iou(priors_t, gts)

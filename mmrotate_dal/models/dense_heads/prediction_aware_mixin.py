@@ -18,6 +18,7 @@ from mmdet.utils import InstanceList, OptInstanceList
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from ..task_modules.assign_call import assign_with_levels
 from ..utils import drop_invalid_gts
 
 
@@ -153,12 +154,11 @@ class PredictionAwareTargetsMixin:
             pred_instances.bboxes = flat_pred_bboxes[inside_flags]
         if flat_cls_scores is not None:
             pred_instances.scores = flat_cls_scores[inside_flags]
-        assign_kwargs = {}
-        if num_level_anchors is not None and getattr(self.assigner, 'uses_num_level_priors', False):
-            assign_kwargs['num_level_priors'] = [
-                int(f.sum()) for f in inside_flags.split(num_level_anchors)]
-        assign_result = self.assigner.assign(pred_instances, gt_instances, gt_instances_ignore,
-                                             **assign_kwargs)
+        num_level_inside = None
+        if num_level_anchors is not None:
+            num_level_inside = [int(f.sum()) for f in inside_flags.split(num_level_anchors)]
+        assign_result = assign_with_levels(self.assigner, pred_instances, gt_instances,
+                                           gt_instances_ignore, num_level_inside)
         sampling_result = self.sampler.sample(assign_result, pred_instances, gt_instances)
 
         num_valid = anchors.shape[0]

@@ -1,5 +1,4 @@
 """Probabilistic Anchor Assignment (Kim & Lee, ECCV 2020) for rotated boxes."""
-import inspect
 from typing import List, Optional, Tuple
 
 import torch
@@ -11,6 +10,7 @@ from torch import Tensor
 
 from mmrotate.registry import TASK_UTILS
 from ...utils.gt_sanitizer import check_gts
+from ..assign_call import assign_with_levels
 from ..rotated_iou import rotated_iou_aligned
 from ..sparse_ops import rank_within_groups
 from .gmm_separation import FALLBACKS, gmm_separation
@@ -69,8 +69,6 @@ class PAAAssigner(BaseAssigner):
         if unknown:
             raise ValueError(f'PAAAssigner: unknown gmm_cfg keys {sorted(unknown)}')
         self.initial_assigner = TASK_UTILS.build(initial_assigner)
-        params = inspect.signature(self.initial_assigner.assign).parameters
-        self._initial_needs_levels = 'num_level_priors' in params
 
     def candidate_scores(self, logits: Tensor, labels: Tensor, preds: Tensor,
                          gts: Tensor) -> Tensor:
@@ -149,12 +147,9 @@ class PAAAssigner(BaseAssigner):
                              f'{num_priors} priors')
         gts = get_box_tensor(gt_instances.bboxes)
         check_gts(gts, 'PAAAssigner')
-        pool = InstanceData(priors=pred_instances.priors)
-        if self._initial_needs_levels:
-            initial = self.initial_assigner.assign(pool, list(num_level_priors), gt_instances,
-                                                   gt_instances_ignore)
-        else:
-            initial = self.initial_assigner.assign(pool, gt_instances, gt_instances_ignore)
+        initial = assign_with_levels(self.initial_assigner,
+                                     InstanceData(priors=pred_instances.priors), gt_instances,
+                                     gt_instances_ignore, num_level_priors)
         cand = (initial.gt_inds > 0).nonzero().squeeze(1)
         cand_gt = initial.gt_inds[cand] - 1
         scores = self.candidate_scores(
