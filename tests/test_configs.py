@@ -15,7 +15,8 @@ from tests.conftest import CONFIGS
 
 ALL_CONFIGS = sorted(p for p in glob.glob(osp.join(CONFIGS, '**', '*.py'), recursive=True)
                      if '_base_' not in p)
-CPU_SMALL = [p for p in ALL_CONFIGS if p.endswith('_cpu_small.py')]
+CPU_SMALL = [p for p in ALL_CONFIGS
+             if p.endswith('_cpu_small.py') or osp.basename(osp.dirname(p)) == 'protocol']
 
 
 def _name(path):

@@ -1,18 +1,23 @@
 #!/usr/bin/env python
-"""A/B benchmark of label assignment: same data, schedule and seed for every method.
+"""A/B benchmark of label assignment: same data, schedule and seeds for every method.
 
-Trains each method's CPU-small config, evaluates it with DOTAMetric (AP50, AP75 and the COCO-style
-mAP over IoU 0.50:0.05:0.95) and prints a markdown table with training seconds per iteration,
-label-assignment milliseconds per image and peak resident memory. Writes results.json and
-results.png (AP bars, training-loss curves) to the work dir.
+Trains each method's config once per seed, evaluates it with DOTAMetric (AP50, AP75 and the
+COCO-style mAP over IoU 0.50:0.05:0.95) and prints a markdown table: mean +- std over seeds, and
+each seed's difference to the baseline (the protocol's, or --baseline). Each (method, seed) result
+is stored in --results-dir as soon as it finishes; a rerun skips stored runs (--rerun forces them),
+so a long protocol can be run in pieces. Writes results.json and results.png (AP bars with error
+bars, AP50 during training, training loss) to --results-dir.
 
-    python tools/benchmark.py                                  # maxiou vs dal on synthetic data
-    python tools/benchmark.py --methods maxiou,atss,dal --iters 300
+    python tools/benchmark.py                                   # the demo: short p-maxiou vs p-dal
+    python tools/benchmark.py --protocol dal --seeds 0,1,2      # the DAL protocol (3 arms x 3 seeds)
+    python tools/benchmark.py --protocol paa --seeds 0,1,2      # ATSS vs PAA (both pools)
+    python tools/benchmark.py --methods maxiou,atss,dal --iters 300 --seeds 0
     python tools/benchmark.py --data data/my_dota_split --work-dir work_dirs/bench_mine
 
---data takes a DOTA-format root with train/{images,labelTxt} and val/{images,labelTxt}; its class
-names are read from the training labels (every method's heads are resized to them). Without --data
-the synthetic set is generated in data/synthetic_dota if absent.
+Without --data, the 'p-' (protocol) methods use data/synthetic_dota_protocol (200 train and 200
+val images; generated if absent) and the others data/synthetic_dota (200 train, 40 val). --data
+takes a DOTA-format root with train/{images,labelTxt} and val/{images,labelTxt}; its class names
+are read from the training labels (every method's heads are resized to them).
 """
 import argparse
 import os
@@ -24,64 +29,131 @@ import time
 from mmengine.config import DictAction
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_DATA = osp.join(REPO, 'data', 'synthetic_dota')
+DEMO_DATA = osp.join(REPO, 'data', 'synthetic_dota')
+PROTOCOL_DATA = osp.join(REPO, 'data', 'synthetic_dota_protocol')
+DEMO = dict(methods='p-maxiou,p-dal', iters=600)
 
 
 def parse_args(argv=None):
-    from mmrotate_dal.apis import METHODS
+    from mmrotate_dal.apis import METHODS, PROTOCOLS
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--methods', default='maxiou,dal',
-                        help=f'comma-separated, from {",".join(METHODS)}')
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument('--methods', help=f'comma-separated, from {",".join(METHODS)} '
+                       f'(default, the demo: {DEMO["methods"]} for {DEMO["iters"]} iterations)')
+    group.add_argument('--protocol', choices=sorted(PROTOCOLS),
+                       help='a named comparison: its arms and baseline (see docs/results.md)')
+    parser.add_argument('--baseline', help='method the per-seed deltas are taken against '
+                        '(default: the protocol\'s baseline, or the first method)')
     parser.add_argument('--data', help='DOTA-format data root (default: synthetic set)')
-    parser.add_argument('--iters', type=int, help='training iterations (default: config, 600)')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--work-dir', default=osp.join('work_dirs', 'benchmark'))
+    parser.add_argument('--iters', type=int, help='training iterations (default: the config\'s)')
+    parser.add_argument('--seeds', default=None,
+                        help='comma-separated seeds, one run per method and seed (default: 0)')
+    parser.add_argument('--seed', type=int, help='a single seed (same as --seeds S)')
+    parser.add_argument('--work-dir', default=osp.join('work_dirs', 'benchmark'),
+                        help='checkpoints and logs of each run')
+    parser.add_argument('--results-dir', help='where each (method, seed) result is stored and '
+                        'looked up (default: the work dir)')
+    parser.add_argument('--rerun', action='store_true', help='run stored (method, seed) pairs again')
     parser.add_argument('--no-progress', action='store_true')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='config overrides applied to every method')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.seed is not None and args.seeds is not None:
+        parser.error('give --seed or --seeds, not both')
+    try:
+        seeds = [int(s) for s in (args.seeds or str(args.seed or 0)).split(',') if s.strip()]
+    except ValueError:
+        parser.error(f'--seeds takes comma-separated integers, got {args.seeds!r}')
+    if not seeds or len(set(seeds)) != len(seeds):
+        parser.error(f'--seeds needs distinct integers, got {args.seeds!r}')
+    args.seed_list = seeds
+    if args.protocol:
+        args.method_list = list(PROTOCOLS[args.protocol]['methods'])
+        args.baseline = args.baseline or PROTOCOLS[args.protocol]['baseline']
+    else:
+        if args.methods is None:
+            args.methods = DEMO['methods']
+            args.iters = DEMO['iters'] if args.iters is None else args.iters
+        args.method_list = [m.strip() for m in args.methods.split(',') if m.strip()]
+        args.baseline = args.baseline or args.method_list[0]
+    if args.baseline not in args.method_list:
+        parser.error(f'baseline {args.baseline!r} is not among the methods {args.method_list}')
+    return args
+
+
+def ensure_data(args) -> str:
+    """The data root to use, generating the synthetic set when the default is absent."""
+    from mmrotate_dal.datasets import make_synthetic_dota
+    data = args.data
+    if data is None:
+        protocol = all(m.startswith('p-') for m in args.method_list)
+        data, num_val = (PROTOCOL_DATA, 200) if protocol else (DEMO_DATA, 40)
+        if not osp.isdir(osp.join(data, 'train', 'labelTxt')):
+            print(f'generating the synthetic DOTA-format set in {data} ...', flush=True)
+            make_synthetic_dota(data, num_train=200, num_val=num_val, img_size=256, seed=0)
+    for split in ('train', 'val'):
+        if not osp.isdir(osp.join(data, split, 'labelTxt')):
+            raise FileNotFoundError(f'{data} has no {split}/labelTxt/ folder (DOTA format needed)')
+    return data
+
+
+def argv_is_demo(argv) -> bool:
+    """True when no method selection was given (``make demo``)."""
+    argv = sys.argv[1:] if argv is None else argv
+    return not any(a.split('=')[0] in ('--methods', '--protocol') for a in argv)
 
 
 def main(argv=None):
     import mmrotate_dal  # noqa: F401
-    from mmrotate_dal.apis import (dota_class_names, markdown_table, method_config, plot,
-                                   run_method, write_json)
-    from mmrotate_dal.datasets import make_synthetic_dota
+    from mmrotate_dal.apis import (dota_class_names, load_result, method_config, plot,
+                                   run_method, save_result, summarize, summary_table, write_json)
     args = parse_args(argv)
-    methods = [m.strip() for m in args.methods.split(',') if m.strip()]
-    for m in methods:
+    for m in args.method_list:
         method_config(m)  # fails early on an unknown name
-    data = args.data
-    if data is None:
-        data = DEFAULT_DATA
-        if not osp.isdir(osp.join(data, 'train', 'labelTxt')):
-            print(f'generating the synthetic DOTA-format set in {data} ...', flush=True)
-            make_synthetic_dota(data, num_train=200, num_val=40, img_size=256, seed=0)
-    for split in ('train', 'val'):
-        if not osp.isdir(osp.join(data, split, 'labelTxt')):
-            raise FileNotFoundError(f'{data} has no {split}/labelTxt/ folder (DOTA format needed)')
+    if args.methods == DEMO['methods'] and argv_is_demo(argv):
+        print(f'demo: {DEMO["methods"]} (max-IoU vs DAL + matching-sensitive losses, the DAL '
+              f'protocol\'s arms) for {args.iters} iterations and one seed - a shortened run of the '
+              'protocol; the 3-seed protocol is `--protocol dal --seeds 0,1,2` (docs/results.md)',
+              flush=True)
+    data = ensure_data(args)
     classes = None if args.data is None else dota_class_names(data)
+    results_dir = args.results_dir or args.work_dir
+    meta = dict(date=time.strftime('%Y-%m-%d'),
+                machine=f'{platform.machine()}, {os.cpu_count()} CPUs, '
+                f'torch threads {__import__("torch").get_num_threads()}',
+                command=' '.join(['python'] + sys.argv), data=osp.relpath(data, os.getcwd()),
+                iters=args.iters, cfg_options=args.cfg_options)
 
     start = time.time()
     results = []
-    for m in methods:
-        print(f'== {m}: training {osp.relpath(method_config(m), REPO)}', flush=True)
-        res = run_method(m, args.work_dir, data, args.iters, args.seed, not args.no_progress,
+    runs = [(m, s) for s in args.seed_list for m in args.method_list]  # seed-major: pairs first
+    for i, (m, seed) in enumerate(runs, 1):
+        stored = None if args.rerun else load_result(results_dir, m, seed)
+        if stored is not None and args.iters is not None and stored['iters'] != args.iters:
+            stored = None  # a different schedule: not the same run
+        if stored is not None:
+            print(f'== [{i}/{len(runs)}] {m} seed {seed}: stored result, skipped', flush=True)
+            results.append(stored)
+            continue
+        print(f'== [{i}/{len(runs)}] {m} seed {seed}: training '
+              f'{osp.relpath(method_config(m), REPO)}', flush=True)
+        res = run_method(m, args.work_dir, data, args.iters, seed, not args.no_progress,
                          args.cfg_options, classes)
+        path = save_result(results_dir, res, meta)
         print(f'   AP50 {100 * (res["AP50"] or 0):.1f}  AP75 {100 * (res["AP75"] or 0):.1f}  '
-              f'mAP {100 * (res["mAP"] or 0):.1f}', flush=True)
+              f'mAP {100 * (res["mAP"] or 0):.1f}  ({res["wall_seconds"]:.0f} s; stored in '
+              f'{path})', flush=True)
         results.append(res)
-    table = markdown_table(results)
+    summary = summarize(results, args.baseline)
+    table = summary_table(summary, args.baseline)
     print()
     print(table)
-    meta = dict(date=time.strftime('%Y-%m-%d'), machine=f'{platform.machine()}, '
-                f'{os.cpu_count()} CPUs', command=' '.join(['python'] + sys.argv),
-                data=osp.relpath(data, os.getcwd()), seed=args.seed,
+    meta.update(seeds=args.seed_list, baseline=args.baseline,
                 total_seconds=round(time.time() - start, 1))
-    json_path = osp.join(args.work_dir, 'results.json')
-    png_path = osp.join(args.work_dir, 'results.png')
-    write_json(results, meta, json_path)
+    json_path = osp.join(results_dir, 'results.json')
+    png_path = osp.join(results_dir, 'results.png')
+    write_json(results, meta, json_path, summary)
     plot(results, png_path)
     print(f'\nwrote {json_path} and {png_path} ({meta["total_seconds"]:.0f} s in total)')
     return results

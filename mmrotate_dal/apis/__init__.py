@@ -1,6 +1,10 @@
-from .benchmark import METHODS, markdown_table, method_config, plot, run_method, write_json
+from .benchmark import (METHODS, PROTOCOLS, load_result, markdown_table, method_config, plot,
+                        result_path, run_method, save_result, summarize, summary_table, write_json)
 from .config import dota_class_names, load_config, set_classes, set_max_iters
 from .dist import setup_cpu_distributed
 
-__all__ = ['dota_class_names', 'load_config', 'set_classes', 'set_max_iters', 'setup_cpu_distributed', 'METHODS', 'method_config', 'run_method',
-           'markdown_table', 'plot', 'write_json']
+__all__ = [
+    'dota_class_names', 'load_config', 'set_classes', 'set_max_iters', 'setup_cpu_distributed',
+    'METHODS', 'PROTOCOLS', 'method_config', 'run_method', 'result_path', 'save_result',
+    'load_result', 'summarize', 'summary_table', 'markdown_table', 'plot', 'write_json'
+]

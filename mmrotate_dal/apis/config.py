@@ -87,7 +87,8 @@ def set_max_iters(cfg: Config, iters: int) -> None:
 
     Iteration-based LR schedulers keep their shape: ``begin``/``end``/``milestones`` are scaled by
     ``iters / old_iters`` (warm-up ends included, at least 1 iteration). Validation and checkpoint
-    intervals equal to the old length become the new length.
+    intervals equal to the old length become the new length; shorter ones are scaled too, so a
+    config that validates at every quarter of training still does.
 
     Args:
         cfg (Config): config with ``train_cfg.type == 'IterBasedTrainLoop'``.
@@ -106,8 +107,8 @@ def set_max_iters(cfg: Config, iters: int) -> None:
         return max(1, int(round(value * scale))) if value else value
 
     train_cfg['max_iters'] = iters
-    if train_cfg.get('val_interval', old) >= old:
-        train_cfg['val_interval'] = iters
+    interval = train_cfg.get('val_interval', old)
+    train_cfg['val_interval'] = iters if interval >= old else min(rescale(interval), iters)
     schedulers = cfg.get('param_scheduler') or []
     for sched in (schedulers if isinstance(schedulers, list) else [schedulers]):
         if sched.get('by_epoch', True):
@@ -118,5 +119,6 @@ def set_max_iters(cfg: Config, iters: int) -> None:
         if 'milestones' in sched:
             sched['milestones'] = [rescale(m) for m in sched['milestones']]
     checkpoint = cfg.get('default_hooks', {}).get('checkpoint')
-    if checkpoint is not None and checkpoint.get('interval', old) >= old:
-        checkpoint['interval'] = iters
+    if checkpoint is not None:
+        interval = checkpoint.get('interval', old)
+        checkpoint['interval'] = iters if interval >= old else min(rescale(interval), iters)

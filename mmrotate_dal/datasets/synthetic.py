@@ -34,6 +34,7 @@ _SPECS: Dict[str, _ClassSpec] = {
     'ship': _ClassSpec((30, 60), (3.0, 4.5), (90, 180, 235)),
     'bridge': _ClassSpec((70, 130), (6.0, 8.0), (150, 150, 150)),
 }
+CLASS_SIZES = _SPECS  # per class: long-side range (px at 256 px, object_scale 1), aspect ratios
 
 
 def _corners(cx, cy, w, h, t) -> np.ndarray:
@@ -134,11 +135,11 @@ def _fits(box, size: int, occupancy: np.ndarray, max_overlap: float) -> bool:
     return area > 0 and (mask & occupancy).sum() <= max_overlap * area
 
 
-def _scene(rng: np.random.Generator, size: int, min_objects: int,
-           max_objects: int) -> Tuple[np.ndarray, List[Tuple[str, np.ndarray]]]:
-    scale = size / 256
+def _scene(rng: np.random.Generator, size: int, min_objects: int, max_objects: int,
+           object_scale: float = 1.0) -> Tuple[np.ndarray, List[Tuple[str, np.ndarray]]]:
     img = _background(rng, size)
-    _distractors(rng, img, int(rng.integers(3, 10) * scale**2))
+    _distractors(rng, img, int(rng.integers(3, 10) * (size / 256)**2))
+    scale = size / 256 * object_scale
     occupancy = np.zeros((size, size), np.uint8)
     objects: List[Tuple[str, tuple]] = []
     target = int(rng.integers(min_objects, max_objects + 1))
@@ -181,8 +182,25 @@ def make_synthetic_dota(out_dir: str,
                         img_size: int = 256,
                         min_objects: int = 8,
                         max_objects: int = 30,
-                        seed: int = 0) -> Dict[str, int]:
+                        seed: int = 0,
+                        object_scale: float = 1.0) -> Dict[str, int]:
     """Write a synthetic DOTA-format dataset.
+
+    Object sizes: each object's long side is drawn uniformly from its class's range, times
+    ``img_size / 256 * object_scale``; its short side is the long side over an aspect ratio drawn
+    uniformly from the class's range. At 256 px and ``object_scale=1`` (:data:`CLASS_SIZES`):
+
+    ============= ============= ============ ===========================
+    class         long side px  aspect ratio median sqrt(area) px (approx.)
+    ============= ============= ============ ===========================
+    small-vehicle 14-22         1.7-2.3      12.8
+    large-vehicle 28-44         2.6-3.6      20
+    ship          30-60         3.0-4.5      23
+    bridge        70-130        6.0-8.0      37
+    ============= ============= ============ ===========================
+
+    so the median object over all classes is ~16 px (sqrt(area)): check anchors against that
+    (``tools/check_anchors.py``) before comparing assigners.
 
     Args:
         out_dir (str): output folder; ``train/`` and ``val/`` are created inside.
@@ -192,6 +210,8 @@ def make_synthetic_dota(out_dir: str,
         min_objects (int): minimum labelled objects per image (fewer when the scene is full).
         max_objects (int): maximum labelled objects per image.
         seed (int): random seed; the same arguments give byte-identical files.
+        object_scale (float): multiplies every object size (> 0); the scenes' layout rules are
+            unchanged, so large scales fit fewer objects per image. Defaults to 1.0.
 
     Returns:
         dict[str, int]: number of labelled objects written per split.
@@ -202,6 +222,8 @@ def make_synthetic_dota(out_dir: str,
         raise ValueError(f'need 0 <= min_objects <= max_objects, got {min_objects}, {max_objects}')
     if num_train < 0 or num_val < 0:
         raise ValueError('image counts must be >= 0')
+    if not (isinstance(object_scale, (int, float)) and 0 < object_scale < float('inf')):
+        raise ValueError(f'object_scale must be a positive number, got {object_scale!r}')
     counts = {}
     for split, num, offset in (('train', num_train, 0), ('val', num_val, 1_000_003)):
         img_dir, ann_dir = osp.join(out_dir, split, 'images'), osp.join(out_dir, split, 'labelTxt')
@@ -210,7 +232,7 @@ def make_synthetic_dota(out_dir: str,
         counts[split] = 0
         for idx in range(num):
             rng = np.random.default_rng([seed, offset + idx])
-            img, objects = _scene(rng, img_size, min_objects, max_objects)
+            img, objects = _scene(rng, img_size, min_objects, max_objects, object_scale)
             stem = f'{split}_{idx:05d}'
             cv2.imwrite(osp.join(img_dir, stem + '.png'), img)
             with open(osp.join(ann_dir, stem + '.txt'), 'w') as f:

@@ -22,6 +22,10 @@ def get_train_progress(by: str = 'iter') -> Optional[float]:
     Returns:
         float | None: progress clamped to [0, 1], or None when no training loop is running
         (no runner, or the runner is validating / testing).
+
+    Raises:
+        ValueError: ``by='epoch'`` in a run with ``max_epochs <= 1`` (every iteration-based loop),
+            where epoch progress can never leave 0.
     """
     if by not in PROGRESS_UNITS:
         raise ValueError(f'progress unit must be one of {PROGRESS_UNITS}, got {by!r}')
@@ -31,4 +35,32 @@ def get_train_progress(by: str = 'iter') -> Optional[float]:
     done, total = hub.get_info(by), hub.get_info(f'max_{by}s')
     if done is None or not total:
         return None
+    if by == 'epoch' and total <= 1:
+        # mmengine's IterBasedTrainLoop reports max_epochs = 1 and epoch = 0 for the whole run
+        # (and a 1-epoch EpochBasedTrainLoop never leaves epoch 0): epoch progress would stay 0,
+        # silently freezing any schedule at its start.
+        raise ValueError(
+            "progress_by='epoch' needs an epoch-based training loop with max_epochs > 1; this "
+            f"run reports max_epochs={total} (an IterBasedTrainLoop does), so epoch progress "
+            "would stay 0 for the whole run. Use progress_by='iter'.")
     return min(max(float(done) / float(total), 0.0), 1.0)
+
+
+def linear_ramp(progress: Optional[float], start: float, end: float) -> float:
+    """0 before ``start``, 1 from ``end`` on, linear in between; 1 when ``progress`` is None.
+
+    The one schedule shape of the package: DAL's alpha schedule and PAA's box-weighting warm-up.
+
+    Args:
+        progress (float | None): training progress in [0, 1]; None (not training) means done.
+        start (float): progress where the ramp leaves 0.
+        end (float): progress where it reaches 1 (``end <= start`` gives a step at ``start``).
+
+    Returns:
+        float: the ramp value in [0, 1].
+    """
+    if progress is None or progress >= end:
+        return 1.0
+    if progress < start:
+        return 0.0
+    return (progress - start) / (end - start)

@@ -17,6 +17,15 @@ def test_set_max_iters_rescales_schedules_and_intervals(tmp_path):
     assert cfg.default_hooks.checkpoint.interval == 120
 
 
+def test_set_max_iters_keeps_quarterly_validation(tmp_path):
+    cfg = load_config(f'{CONFIGS}/protocol/retinanet_maxiou.py', work_dir=str(tmp_path))
+    assert (cfg.train_cfg.max_iters, cfg.train_cfg.val_interval) == (1200, 300)
+    set_max_iters(cfg, 600)
+    assert (cfg.train_cfg.max_iters, cfg.train_cfg.val_interval) == (600, 150)
+    assert cfg.default_hooks.checkpoint.interval == 600
+    assert [(s.begin, s.end) for s in cfg.param_scheduler] == [(0, 50), (50, 600)]
+
+
 def test_load_config_overrides(tmp_path):
     cfg = load_config(SMALL, data_root=str(tmp_path), iters=4, seed=3,
                       cfg_options={'train_dataloader.batch_size': 1})

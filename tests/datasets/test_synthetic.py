@@ -65,8 +65,25 @@ def test_deterministic(tmp_path):
     assert len(mismatch) == 8
 
 
+def _sqrt_areas(root):
+    polys = np.array([[float(v) for v in line[:8]]
+                      for line in _lines(osp.join(root, 'train', 'labelTxt'))]).reshape(-1, 4, 2)
+    x, y = polys[..., 0], polys[..., 1]  # shoelace area of each quadrilateral
+    area = 0.5 * np.abs((x * np.roll(y, -1, 1) - np.roll(x, -1, 1) * y).sum(1))
+    return np.sqrt(area)
+
+
+def test_object_scale_option(tmp_path):
+    make_synthetic_dota(str(tmp_path / 'a'), num_train=30, num_val=0, seed=2)
+    make_synthetic_dota(str(tmp_path / 'b'), num_train=30, num_val=0, seed=2, object_scale=1.5)
+    base, big = np.median(_sqrt_areas(tmp_path / 'a')), np.median(_sqrt_areas(tmp_path / 'b'))
+    assert 12 < base < 22  # the documented ~16 px median at 256 px
+    assert big / base == pytest.approx(1.5, rel=0.15)
+
+
 @pytest.mark.parametrize('kwargs', [dict(img_size=32), dict(min_objects=5, max_objects=2),
-                                    dict(num_train=-1)])
+                                    dict(num_train=-1), dict(object_scale=0),
+                                    dict(object_scale=float('nan'))])
 def test_bad_arguments(tmp_path, kwargs):
     with pytest.raises(ValueError):
         make_synthetic_dota(str(tmp_path), **kwargs)

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from mmrotate.evaluation import DOTAMetric
@@ -34,5 +35,33 @@ def test_same_numbers_as_dota_metric():
         metric.dataset_meta = dict(classes=CLASSES)
         metric.process({}, _samples(0))
         results.append(metric.evaluate(6))
-    assert results[0] == results[1]
+    per_class = {k: v for k, v in results[1].items() if k.startswith('dota/AP50_')
+                 or k.startswith('dota/AP75_')}
+    assert {k: v for k, v in results[1].items() if k not in per_class} == results[0]
     assert 0.2 < results[0]['dota/AP50'] < 1.0
+    # per-class APs are added, and their mean is DOTAMetric's mean
+    for thr in ('50', '75'):
+        aps = [per_class[f'dota/AP{thr}_{c}'] for c in CLASSES]
+        assert sum(aps) / 3 == pytest.approx(results[0][f'dota/AP{thr}'], abs=2e-3)
+
+
+@pytest.mark.parametrize('mode', ['area', '11points'])
+def test_eval_mode_reaches_the_ap_computation(mode):
+    metric = ThreadedDOTAMetric(metric='mAP', iou_thrs=[0.5], eval_mode=mode)
+    metric.dataset_meta = dict(classes=CLASSES)
+    metric.process({}, _samples(1))
+    got = metric.evaluate(6)
+    reference = DOTAMetric(metric='mAP', iou_thrs=[0.5], eval_mode=mode)
+    reference.dataset_meta = dict(classes=CLASSES)
+    reference.process({}, _samples(1))
+    assert got['dota/AP50'] == reference.evaluate(6)['dota/AP50']
+
+
+def test_all_point_and_11_point_ap_differ():
+    values = {}
+    for mode in ('area', '11points'):
+        metric = ThreadedDOTAMetric(metric='mAP', iou_thrs=[0.5], eval_mode=mode)
+        metric.dataset_meta = dict(classes=CLASSES)
+        metric.process({}, _samples(1))
+        values[mode] = metric.evaluate(6)['dota/AP50']
+    assert values['area'] != values['11points']

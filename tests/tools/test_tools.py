@@ -35,6 +35,13 @@ def test_benchmark_writes_table_json_and_png(benchmark_run):
         for key in ('AP50', 'AP75', 'mAP'):
             assert 0.0 <= r[key] <= 1.0
         assert r['train_seconds_per_iter'] > 0 and r['assign_ms_per_image'] > 0
+        assert r['seed'] == 0 and len(r['positives_per_gt']) == 3
+        assert all(p > 0 for p in r['positives_per_gt'])  # positives per GT of every iteration
+        assert [c['iter'] for c in r['curve']] == [3]  # validated at the end
+        assert set(r['per_class_AP50']) <= {'small-vehicle', 'large-vehicle', 'ship', 'bridge'}
+    assert [s['method'] for s in data['summary']] == ['maxiou', 'dal']
+    assert data['summary'][1]['deltas']['AP50'] == [pytest.approx(
+        data['results'][1]['AP50'] - data['results'][0]['AP50'])]
     assert data['meta']['command'].startswith('python')
     assert is_png(osp.join(work, 'results.png'))
 
@@ -44,9 +51,9 @@ def test_analyze_matching_side_by_side(benchmark_run, synthetic_root, tmp_path):
     tool = load_tool('analyze_matching')
     from tests.conftest import CONFIGS
     stats = tool.main([f'{CONFIGS}/baselines/rotated_retinanet_le90_cpu_small.py',
-                       osp.join(work, 'maxiou', 'iter_3.pth'), '--compare',
+                       osp.join(work, 'maxiou_seed0', 'iter_3.pth'), '--compare',
                        f'{CONFIGS}/dal/rotated_retinanet_dal_cpu_small.py',
-                       osp.join(work, 'dal', 'iter_3.pth'), '--data', synthetic_root,
+                       osp.join(work, 'dal_seed0', 'iter_3.pth'), '--data', synthetic_root,
                        '--max-images', '2', '--out', str(tmp_path)])
     data = json.load(open(tmp_path / 'matching.json'))
     assert set(data['statistics']) == {'rotated_retinanet_le90_cpu_small',

@@ -1,5 +1,6 @@
 """Records what the benchmark reports (losses, iteration and assignment times, metrics) and shows
 a compact progress line while training."""
+import functools
 import sys
 import time
 from typing import Dict, List, Optional
@@ -10,19 +11,30 @@ from mmrotate.registry import HOOKS
 
 
 class _TimedAssigner:
-    """Wraps an assigner's ``assign`` to accumulate wall time and calls (one call per image)."""
+    """Wraps an assigner's ``assign`` to accumulate wall time and calls (one call per image).
+
+    The wrapper keeps the wrapped method's name, docstring and signature (``__wrapped__``): heads
+    call assigners through :func:`assign_with_levels`, which inspects ``assign``'s parameters to
+    pass ``num_level_priors`` the way the assigner expects (positionally for ATSS-style assigners).
+    """
 
     def __init__(self, assigner, recorder: 'TrainingRecorderHook'):
         self._assign = assigner.assign
         self._recorder = recorder
+        functools.update_wrapper(self, assigner.assign)
 
     def __call__(self, *args, **kwargs):
         start = time.perf_counter()
         try:
-            return self._assign(*args, **kwargs)
+            result = self._assign(*args, **kwargs)
         finally:
             self._recorder.assign_seconds += time.perf_counter() - start
             self._recorder.assign_calls += 1
+        gt_inds = getattr(result, 'gt_inds', None)
+        if gt_inds is not None:
+            self._recorder.iter_positives += int((gt_inds > 0).sum())
+            self._recorder.iter_gts += int(result.num_gts)
+        return result
 
 
 @HOOKS.register_module()
@@ -31,7 +43,9 @@ class TrainingRecorderHook(Hook):
 
     After training, :attr:`record` holds ``losses`` (one dict per iteration), ``iter_seconds``,
     ``assign_ms_per_image`` (label assignment only, all heads of the model, averaged over the
-    images seen), ``metrics`` (the last validation) and ``train_seconds``.
+    images seen), ``positives_per_gt`` (per iteration: positives over GTs of all assignments, NaN
+    without GTs), ``metrics`` (the last validation), ``curve`` (``(iteration, metrics)`` of every
+    validation) and ``train_seconds``.
 
     Args:
         progress (bool): print a progress line (iteration, loss, ETA) about every 5% of training.
@@ -48,6 +62,9 @@ class TrainingRecorderHook(Hook):
         self.assign_seconds = 0.0
         self.assign_calls = 0
         self.metrics: Optional[Dict[str, float]] = None
+        self.curve: List[tuple] = []
+        self.positives_per_gt: List[float] = []
+        self.iter_positives = self.iter_gts = 0
         self._start = self._iter_start = 0.0
         self._wrapped = False
 
@@ -63,10 +80,14 @@ class TrainingRecorderHook(Hook):
 
     def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
         self._iter_start = time.perf_counter()
+        self.iter_positives = self.iter_gts = 0
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         self.iter_seconds.append(time.perf_counter() - self._iter_start)
-        self.losses.append({k: float(v) for k, v in (outputs or {}).items()})
+        self.losses.append({k: float(v.detach()) if hasattr(v, 'detach') else float(v)
+                            for k, v in (outputs or {}).items()})
+        self.positives_per_gt.append(
+            round(self.iter_positives / self.iter_gts, 4) if self.iter_gts else float('nan'))
         done, total = runner.iter + 1, runner.max_iters
         step = max(1, total // 20)
         if self.progress and (done % step == 0 or done == total):
@@ -80,6 +101,7 @@ class TrainingRecorderHook(Hook):
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         self.metrics = dict(metrics or {})
+        self.curve.append((runner.iter, self.metrics))
 
     @property
     def record(self) -> dict:
@@ -89,4 +111,6 @@ class TrainingRecorderHook(Hook):
             iter_seconds=self.iter_seconds,
             train_seconds=sum(self.iter_seconds),
             assign_ms_per_image=1000 * self.assign_seconds / images if self.assign_calls else None,
-            metrics=self.metrics)
+            positives_per_gt=self.positives_per_gt,
+            metrics=self.metrics,
+            curve=self.curve)

@@ -11,11 +11,14 @@ from torch import Tensor
 
 from mmrotate.models.dense_heads import RotatedATSSHead
 from mmrotate.registry import MODELS
+from ...utils.progress import get_train_progress, linear_ramp
+from ..task_modules.rotated_frame import rotated_centerness
 from ..task_modules.rotated_iou import rotated_iou_aligned
 from .prediction_aware_mixin import PredictionAwareTargetsMixin
 from .rotated_score_voting import rotated_score_voting
 
 EPS = 1e-12
+BOX_WEIGHTINGS = ('iou', 'centerness', 'uniform')
 
 
 @MODELS.register_module()
@@ -29,21 +32,42 @@ class RotatedPAAHead(PredictionAwareTargetsMixin, RotatedATSSHead):
     Training: ``PAAAssigner`` sees every prior's decoded box and logits. Then
         - classification: focal loss over all anchors, normalised by the positive count
           (averaged over processes);
-        - regression, on decoded boxes: weighted by the IoU target and normalised by its sum;
+        - regression, on decoded boxes: each positive weighted by ``box_weighting`` (default the IoU
+          target, as mmdet and the official code do) and normalised by the weights' sum;
         - IoU branch: BCE against the IoU target, the rotated IoU (no gradient) between each
           positive's decoded box and its GT.
     Inference: ``sqrt(sigmoid(cls) * sigmoid(iou))`` as the detection score (candidates are first
     filtered by the class probability alone, as the official code does), rotated NMS, and optional
     angle-aware score voting (``test_cfg.score_voting=True``, off by default).
 
+    Box-loss weighting is the main difference to ATSS besides the assigner: ATSS weights by the
+    centerness target, PAA by the IoU target. Trained from scratch, IoU targets start near 0.25 and
+    rotated IoU punishes angle error, so elongated objects get little regression gradient early;
+    ``box_weighting`` and ``box_weighting_warmup`` make that choice explicit (see
+    ``docs/results.md`` for its measured effect).
+
     Args:
         score_voting_sigma (float): sigma_t of score voting. Defaults to 0.025.
+        box_weighting (str): weight of each positive's box loss: ``'iou'`` (IoU target of its
+            decoded box, official PAA), ``'centerness'`` (rotated centerness of its anchor centre
+            in its GT, ATSS's) or ``'uniform'`` (1). Defaults to ``'iou'``.
+        box_weighting_warmup (float): training progress in [0, 1] over which the weights ramp
+            linearly from uniform to ``box_weighting``; 0 disables. Defaults to 0.
         **kwargs: ``RotatedATSSHead`` arguments.
     """
 
-    def __init__(self, *args, score_voting_sigma: float = 0.025, **kwargs) -> None:
+    def __init__(self, *args, score_voting_sigma: float = 0.025, box_weighting: str = 'iou',
+                 box_weighting_warmup: float = 0.0, **kwargs) -> None:
+        if box_weighting not in BOX_WEIGHTINGS:
+            raise ValueError(f'RotatedPAAHead: box_weighting must be one of {BOX_WEIGHTINGS}, '
+                             f'got {box_weighting!r}')
+        if not 0 <= box_weighting_warmup <= 1:
+            raise ValueError('RotatedPAAHead: box_weighting_warmup must be in [0, 1], got '
+                             f'{box_weighting_warmup!r}')
         super().__init__(*args, **kwargs)
         self.score_voting_sigma = score_voting_sigma
+        self.box_weighting = box_weighting
+        self.box_weighting_warmup = float(box_weighting_warmup)
 
     def loss_by_feat(self,
                      cls_scores: List[Tensor],
@@ -88,19 +112,44 @@ class RotatedPAAHead(PredictionAwareTargetsMixin, RotatedATSSHead):
         bbox_targets = torch.cat([t.reshape(-1, t.size(-1)) for t in bbox_targets])
 
         pos = ((labels >= 0) & (labels < self.num_classes)).nonzero().squeeze(1)
+        pos_decoded = get_box_tensor(self.bbox_coder.decode(anchors[pos], bbox_flat[pos]))
+        pos_targets = bbox_targets[pos]
+        iou_target = self.iou_target(pos_decoded, pos_targets)
+        box_weight = self.box_loss_weights(anchors[pos], pos_targets, iou_target)
+        # Every collective runs on every rank before any rank can return early (a rank without
+        # positives would otherwise skip the second reduce_mean and hang distributed training).
         num_pos = max(reduce_mean(torch.tensor(float(len(pos)), device=device)).item(), 1.0)
+        weight_sum = max(reduce_mean(box_weight.sum().detach().float()).item(), EPS)
         loss_cls = self.loss_cls(cls_flat, labels, label_weights, avg_factor=num_pos)
         if len(pos) == 0:
             zero = bbox_flat.sum() * 0 + iou_flat.sum() * 0
             return dict(loss_cls=loss_cls, loss_bbox=zero, loss_iou=zero.clone())
-        pos_decoded = get_box_tensor(self.bbox_coder.decode(anchors[pos], bbox_flat[pos]))
-        pos_targets = bbox_targets[pos]
-        iou_target = self.iou_target(pos_decoded, pos_targets)
         loss_iou = self.loss_centerness(iou_flat[pos], iou_target, avg_factor=num_pos)
-        iou_sum = max(reduce_mean(iou_target.sum()).item(), EPS)
-        loss_bbox = self.loss_bbox(pos_decoded, pos_targets, weight=iou_target.clamp(min=EPS),
-                                   avg_factor=iou_sum)
+        loss_bbox = self.loss_bbox(pos_decoded, pos_targets, weight=box_weight.clamp(min=EPS),
+                                   avg_factor=weight_sum)
         return dict(loss_cls=loss_cls, loss_bbox=loss_bbox, loss_iou=loss_iou)
+
+    def box_loss_weights(self, pos_anchors: Tensor, pos_gts: Tensor, iou_target: Tensor) -> Tensor:
+        """Per-positive weights of the box loss (see ``box_weighting``), without gradient.
+
+        Args:
+            pos_anchors (Tensor): (n, 5) anchors of the positives.
+            pos_gts (Tensor): (n, 5) their GT boxes.
+            iou_target (Tensor): (n,) IoU of their decoded boxes with the GTs.
+
+        Returns:
+            Tensor: (n,) weights in [0, 1].
+        """
+        if self.box_weighting == 'iou':
+            weight = iou_target
+        elif self.box_weighting == 'centerness':
+            weight = rotated_centerness(pos_anchors[:, :2], pos_gts).to(iou_target.dtype)
+        else:
+            weight = torch.ones_like(iou_target)
+        if self.box_weighting_warmup > 0:
+            r = linear_ramp(get_train_progress('iter'), 0.0, self.box_weighting_warmup)
+            weight = (1 - r) + r * weight
+        return weight.detach()
 
     @staticmethod
     def iou_target(decoded: Tensor, gts: Tensor) -> Tensor:

@@ -124,7 +124,10 @@ def rotated_iou_aligned(bboxes1, bboxes2, mode: str = 'iou') -> Tensor:
         mode (str): ``'iou'`` or ``'iof'`` (intersection over the area of ``bboxes1``).
 
     Returns:
-        Tensor: (k,) float32 overlaps. Pairs with a non-finite box get 0.
+        Tensor: (k,) float32 overlaps in [0, 1]. Pairs with a non-finite box get 0. The kernel's
+        output is clamped to [0, 1]: its polygon clipping can return slightly negative or > 1
+        values on near-degenerate pairs, and DAL's ``|sa - fa|^gamma`` and outer ``abs`` would turn
+        a negative IoU into a large matching degree.
     """
     b1, b2 = _prepare(bboxes1), _prepare(bboxes2)
     if b1.size(0) != b2.size(0):
@@ -135,7 +138,7 @@ def rotated_iou_aligned(bboxes1, bboxes2, mode: str = 'iou') -> Tensor:
     if finite.any():
         with torch.no_grad(), torch.autocast(device_type=b1.device.type, enabled=False):
             out[finite] = box_iou_rotated(b1[finite], b2[finite], mode, aligned=True)
-    return out
+    return out.clamp_(min=0.0, max=1.0)
 
 
 def sparse_rotated_iou(bboxes1, bboxes2, mode: str = 'iou',

@@ -117,3 +117,56 @@ def test_score_voting_is_angle_aware_and_matches_a_loop():
     head = build_head(score_voting=True)
     res = head.predict_by_feat(*head(features(6)), batch_img_metas=METAS, rescale=False)[0]
     assert torch.isfinite(res.bboxes.tensor).all()
+
+
+@pytest.mark.parametrize('mode', ['uniform', 'centerness'])
+def test_box_weighting_options(monkeypatch, mode):
+    head = build_head()
+    head.box_weighting = mode
+    feats = features(4)
+    cls_scores, bbox_preds, iou_preds = head(feats)
+    seen = {}
+    original = head.loss_bbox.forward
+
+    def spy(pred, target, weight=None, avg_factor=None, **kw):
+        seen.update(pred=pred, target=target, weight=weight, avg_factor=avg_factor)
+        return original(pred, target, weight=weight, avg_factor=avg_factor, **kw)
+
+    monkeypatch.setattr(head.loss_bbox, 'forward', spy)
+    losses = head.loss_by_feat(cls_scores, bbox_preds, iou_preds, gts(seed=4), METAS)
+    assert all(torch.isfinite(v) and v > 0 for v in losses.values())
+    n = len(seen['weight'])
+    if mode == 'uniform':  # every positive weighted 1, normalised by the positive count
+        assert torch.equal(seen['weight'], torch.ones(n))
+        assert seen['avg_factor'] == pytest.approx(float(n))
+    else:  # centerness of anchor centres: in [0, 1], normalised by their sum
+        assert (seen['weight'] >= 1e-12).all() and (seen['weight'] <= 1).all()
+        assert seen['avg_factor'] == pytest.approx(seen['weight'].sum().item(), rel=1e-5)
+
+
+def test_box_loss_weights_by_hand_and_warmup(monkeypatch):
+    head = build_head()
+    anchors = torch.tensor([[100., 50., 32., 32., 0.], [104., 50., 32., 32., 0.]])
+    gts_ = torch.tensor([[100., 50., 40., 10., math.pi / 2]]).repeat(2, 1)
+    iou = torch.tensor([0.2, 0.8])
+    assert head.box_loss_weights(anchors, gts_, iou).tolist() == pytest.approx([0.2, 0.8])
+    head.box_weighting = 'centerness'
+    assert head.box_loss_weights(anchors, gts_, iou).tolist() == pytest.approx([1.0, 1 / 3])
+    head.box_weighting = 'uniform'
+    assert head.box_loss_weights(anchors, gts_, iou).tolist() == [1.0, 1.0]
+    # a warm-up over the first half of training: at progress 0.25 halfway from uniform to IoU
+    head.box_weighting, head.box_weighting_warmup = 'iou', 0.5
+    from mmrotate_dal.models.dense_heads import rotated_paa_head
+    monkeypatch.setattr(rotated_paa_head, 'get_train_progress', lambda by: 0.25)
+    assert head.box_loss_weights(anchors, gts_, iou).tolist() == pytest.approx([0.6, 0.9])
+    monkeypatch.setattr(rotated_paa_head, 'get_train_progress', lambda by: None)  # not training
+    assert head.box_loss_weights(anchors, gts_, iou).tolist() == pytest.approx([0.2, 0.8])
+
+
+@pytest.mark.parametrize('kwargs', [dict(box_weighting='giou'), dict(box_weighting_warmup=1.5)])
+def test_bad_box_weighting_settings_fail_at_build(kwargs):
+    cfg = Config.fromfile(f'{CONFIGS}/paa/rotated_retinanet_paa_cpu_small.py')
+    head = copy.deepcopy(cfg.model.bbox_head)
+    head.update(kwargs)
+    with pytest.raises(ValueError, match='box_weighting'):
+        MODELS.build(head)

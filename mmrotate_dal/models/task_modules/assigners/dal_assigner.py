@@ -9,7 +9,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmrotate.registry import TASK_UTILS
-from ....utils.progress import PROGRESS_UNITS, get_train_progress
+from ....utils.progress import PROGRESS_UNITS, get_train_progress, linear_ramp
 from ...utils.gt_sanitizer import check_gts
 from ..rotated_iou import candidate_pairs, rotated_iou_aligned
 from ..sparse_ops import pair_lookup, segment_max
@@ -53,12 +53,7 @@ def scheduled_alpha(alpha: float, schedule: Optional[Tuple[float, float]],
     """
     if schedule is None or progress is None:
         return alpha
-    start, end = schedule
-    if progress < start:
-        return 1.0
-    if progress >= end:
-        return alpha
-    return 1.0 + (alpha - 1.0) * (progress - start) / (end - start)
+    return 1.0 + (alpha - 1.0) * linear_ramp(progress, *schedule)
 
 
 @TASK_UTILS.register_module()
@@ -183,8 +178,10 @@ class DALAssigner(BaseAssigner):
         """
         num_gts = gts.size(0)
         if not isinstance(self.iou_calculator, SparseRBboxOverlaps2D):
-            sa = self.iou_calculator(priors, gts).float()
-            fa = self.iou_calculator(preds, gts).float()
+            # clamped like the sparse path (rotated_iou_aligned): a kernel's slightly negative
+            # IoU would otherwise become a large md through |sa - fa|^g and the outer abs
+            sa = self.iou_calculator(priors, gts).float().clamp(0, 1)
+            fa = self.iou_calculator(preds, gts).float().clamp(0, 1)
             fa = torch.where(torch.isfinite(preds).all(-1, keepdim=True), fa, fa.new_zeros(()))
             rows, cols = ((sa != 0) | (fa != 0)).nonzero(as_tuple=True)
             return rows, cols, sa[rows, cols], fa[rows, cols]

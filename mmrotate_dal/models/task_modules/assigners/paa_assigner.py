@@ -11,6 +11,7 @@ from torch import Tensor
 from mmrotate.registry import TASK_UTILS
 from ...utils.gt_sanitizer import check_gts
 from ..assign_call import assign_with_levels
+from ..rotated_frame import points_inside
 from ..rotated_iou import rotated_iou_aligned
 from ..sparse_ops import rank_within_groups
 from .gmm_separation import FALLBACKS, gmm_separation
@@ -22,6 +23,8 @@ class PAAAssigner(BaseAssigner):
 
     1. An initial assigner builds the candidate pool (default: max-IoU with both thresholds at 0.1,
        ``min_pos_iou=0``, rotated IoU: "RetinaNet-(maxiou)"; or ``RotatedATSSAssigner``).
+       With ``pool_center_in_gt`` only candidates whose anchor centre lies inside their GT stay
+       (max-IoU at 0.1 admits anchors centred beside thin rotated objects; ATSS requires it).
     2. Each candidate anchor of GT g is scored, without gradient, by
        ``sum_c focal(logit_c, onehot(label_g)) + lambda * (1 - rotated IoU(decoded prediction, g))``.
     3. Per GT and FPN level the ``topk`` lowest scores are kept (stable ties).
@@ -36,6 +39,8 @@ class PAAAssigner(BaseAssigner):
         focal_alpha (float): focal loss alpha of the score. Defaults to 0.25.
         focal_gamma (float): focal loss gamma of the score. Defaults to 2.0.
         gmm_cfg (dict, optional): ``tol``, ``max_iter``, ``reg_covar`` of the EM.
+        pool_center_in_gt (bool): keep only candidates whose prior centre is inside their GT
+            (rotated test). Defaults to False (official).
     """
 
     uses_num_level_priors = True
@@ -53,7 +58,8 @@ class PAAAssigner(BaseAssigner):
                      iou_calculator=dict(type='SparseRBboxOverlaps2D')),
                  focal_alpha: float = 0.25,
                  focal_gamma: float = 2.0,
-                 gmm_cfg: Optional[dict] = None) -> None:
+                 gmm_cfg: Optional[dict] = None,
+                 pool_center_in_gt: bool = False) -> None:
         if not isinstance(topk, int) or isinstance(topk, bool) or topk <= 0:
             raise ValueError(f'PAAAssigner: topk must be a positive integer, got {topk!r}')
         if not score_lambda >= 0:
@@ -69,6 +75,7 @@ class PAAAssigner(BaseAssigner):
         if unknown:
             raise ValueError(f'PAAAssigner: unknown gmm_cfg keys {sorted(unknown)}')
         self.initial_assigner = TASK_UTILS.build(initial_assigner)
+        self.pool_center_in_gt = bool(pool_center_in_gt)
 
     def candidate_scores(self, logits: Tensor, labels: Tensor, preds: Tensor,
                          gts: Tensor) -> Tensor:
@@ -152,6 +159,10 @@ class PAAAssigner(BaseAssigner):
                                      gt_instances_ignore, num_level_priors)
         cand = (initial.gt_inds > 0).nonzero().squeeze(1)
         cand_gt = initial.gt_inds[cand] - 1
+        if self.pool_center_in_gt:
+            priors = get_box_tensor(pred_instances.priors)
+            inside = points_inside(priors[cand, :2].float(), gts[cand_gt].float())
+            cand, cand_gt = cand[inside], cand_gt[inside]
         scores = self.candidate_scores(
             pred_instances.scores[cand].detach(), gt_instances.labels[cand_gt],
             get_box_tensor(pred_instances.bboxes)[cand].detach(), gts[cand_gt])

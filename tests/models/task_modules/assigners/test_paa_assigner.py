@@ -122,3 +122,89 @@ def test_no_gt_and_missing_inputs():
 def test_bad_settings_fail_at_build(kwargs, match):
     with pytest.raises(ValueError, match=match):
         PAAAssigner(**kwargs)
+
+
+def released_rule_reference(priors, preds, logits, gts, labels, num_level, topk=9):
+    """An independent per-GT transcription of kkhoot/PAA's assignment (paa.md 1.3-1.7): the same
+    candidate pool (max-IoU 0.1 with low-quality matches), scores sum_c focal + (1 - IoU), top-k
+    per level, sklearn GaussianMixture('full') on the sorted scores, Fig. 3(c) with the official
+    fallbacks (a lone candidate is positive; no foreground sample keeps every candidate)."""
+    import numpy as np
+    from mmcv.ops import box_iou_rotated
+    from sklearn.mixture import GaussianMixture
+
+    iou = box_iou_rotated(priors, gts)  # dense (N, G)
+    max_iou, argmax = iou.max(1)
+    cand_gt = torch.where(max_iou >= 0.1, argmax, torch.full_like(argmax, -1))
+    for g in range(len(gts)):  # low-quality matches: each GT's best anchors (ties all kept)
+        best = iou[:, g].max()
+        if best > 0:
+            cand_gt[(iou[:, g] == best)] = g
+    level = torch.cat([torch.full((n, ), i) for i, n in enumerate(num_level)])
+    positives = torch.zeros(len(priors), dtype=torch.long)
+    for g in range(len(gts)):
+        members = (cand_gt == g).nonzero().squeeze(1)
+        if len(members) == 0:
+            continue
+        target = torch.zeros(len(members), logits.size(1))
+        target[:, labels[g]] = 1
+        z = logits[members]
+        p = z.sigmoid()
+        pt = (1 - p) * target + p * (1 - target)  # the focal term, written out (float32)
+        weight = (0.25 * target + 0.75 * (1 - target)) * pt.pow(2)
+        focal = (torch.nn.functional.binary_cross_entropy_with_logits(
+            z, target, reduction='none') * weight).sum(1)
+        loc = 1 - box_iou_rotated(preds[members], gts[g:g + 1].expand(len(members), 5),
+                                  aligned=True)
+        score = (focal + loc).double()
+        keep = []
+        for lvl in range(len(num_level)):
+            in_lvl = (level[members] == lvl).nonzero().squeeze(1)
+            keep.append(in_lvl[score[in_lvl].argsort(stable=True)[:topk]])
+        keep = torch.cat(keep)
+        order = score[keep].argsort(stable=True)
+        chosen, x = members[keep][order], score[keep][order].numpy()
+        if len(x) == 1:
+            positives[chosen] = g + 1
+            continue
+        gmm = GaussianMixture(2, weights_init=[0.5, 0.5], means_init=[[x.min()], [x.max()]],
+                              precisions_init=np.ones((2, 1, 1)))
+        gmm.fit(x[:, None])
+        fg = gmm.predict(x[:, None]) == 0
+        if not fg.any():
+            positives[chosen] = g + 1
+            continue
+        density = gmm.score_samples(x[:, None])
+        j = np.flatnonzero(fg)[np.argmax(density[fg])]
+        positives[chosen[:j + 1]] = g + 1
+    return positives
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_official_fallback_end_to_end_equals_released_rule(seed):
+    priors, preds, logits, gts, labels, num_level = scene(seed, num_gts=8)
+    gts[:2, 2:4] = torch.tensor([[5.0, 4.0], [7.0, 5.0]])  # tiny GTs: lone candidates
+    result = PAAAssigner(fallback='official').assign(
+        InstanceData(priors=priors, bboxes=preds, scores=logits),
+        InstanceData(bboxes=gts, labels=labels), num_level_priors=num_level)
+    expected = released_rule_reference(priors, preds, logits, gts, labels, num_level)
+    assert (expected > 0).sum() > 0
+    assert torch.equal(result.gt_inds, expected)
+
+
+def test_pool_center_in_gt_drops_candidates_centred_outside():
+    priors, preds, logits, gts, labels, num_level = scene(2, num_gts=5)
+    gts[:, 4] = torch.tensor([0.3, -0.6, 1.0, 0.1, -1.2])  # rotated GTs
+    data = (InstanceData(priors=priors, bboxes=preds, scores=logits),
+            InstanceData(bboxes=gts, labels=labels))
+    full = PAAAssigner().candidate_pool(*data, num_level_priors=num_level)
+    inside = PAAAssigner(pool_center_in_gt=True).candidate_pool(*data, num_level_priors=num_level)
+    from mmrotate_dal.models.task_modules.rotated_frame import points_inside
+    keep = points_inside(priors[full[1], :2], gts[full[2]])
+    assert 0 < keep.sum() < len(keep)  # the scene has both kinds
+    assert torch.equal(inside[1], full[1][keep]) and torch.equal(inside[2], full[2][keep])
+    assert torch.equal(inside[3], full[3][keep])
+    result = PAAAssigner(pool_center_in_gt=True).assign(*data, num_level_priors=num_level)
+    pos = (result.gt_inds > 0).nonzero().squeeze(1)
+    assert len(pos) > 0
+    assert points_inside(priors[pos, :2], gts[result.gt_inds[pos] - 1]).all()

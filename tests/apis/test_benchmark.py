@@ -1,0 +1,98 @@
+"""Benchmark bookkeeping: stored results, skip-on-rerun, mean +- std and per-seed deltas."""
+import json
+import statistics
+
+import pytest
+
+from mmrotate_dal.apis import (PROTOCOLS, load_result, method_config, save_result, summarize,
+                               summary_table)
+from tests.utils.test_compat import load_tool
+
+
+def fake(method, seed, ap50, ap75, m, iters=10):
+    return dict(method=method, seed=seed, iters=iters, AP50=ap50, AP75=ap75, mAP=m,
+                train_seconds_per_iter=0.5, assign_ms_per_image=2.0, peak_rss_mb=100.0,
+                wall_seconds=5.0, losses=[1.0, 0.5], curve=[dict(iter=iters, AP50=ap50,
+                                                                 AP75=ap75, mAP=m)],
+                positives_per_gt=[2.0, 2.5])
+
+
+def test_summarize_mean_std_and_per_seed_deltas():
+    results = [fake('base', 0, 0.50, 0.10, 0.20), fake('base', 1, 0.60, 0.20, 0.30),
+               fake('base', 2, 0.55, 0.15, 0.25), fake('new', 0, 0.58, 0.16, 0.21),
+               fake('new', 2, 0.57, 0.25, 0.31), fake('new', 1, 0.59, 0.21, 0.29)]
+    rows = {r['method']: r for r in summarize(results, 'base')}
+    assert rows['base']['seeds'] == [0, 1, 2] and rows['base']['deltas'] == {}
+    assert rows['new']['AP50_mean'] == pytest.approx(0.58)
+    assert rows['new']['AP50_std'] == pytest.approx(statistics.stdev([0.58, 0.59, 0.57]))
+    assert rows['base']['AP75_std'] == pytest.approx(0.05)
+    # deltas are paired by seed (seed order), not by position in the list
+    assert rows['new']['deltas']['AP50'] == pytest.approx([0.08, -0.01, 0.02])
+    assert rows['new']['deltas']['AP75'] == pytest.approx([0.06, 0.01, 0.10])
+    table = summary_table(list(rows.values()), 'base')
+    assert '| new | 0,1,2 | 58.0 ± 1.0 |' in table
+    assert '+8.0 / -1.0 / +2.0' in table
+
+
+def test_single_seed_has_zero_std_and_missing_baseline_seed_gives_no_delta():
+    rows = {r['method']: r for r in summarize(
+        [fake('base', 0, 0.5, 0.1, 0.2), fake('new', 1, 0.6, 0.2, 0.3)], 'base')}
+    assert rows['new']['AP50_std'] == 0.0
+    assert rows['new']['deltas']['AP50'] == []
+
+
+def test_protocols_name_existing_configs_and_include_their_baseline():
+    for name, proto in PROTOCOLS.items():
+        assert proto['baseline'] in proto['methods'], name
+        for method in proto['methods']:
+            method_config(method)
+
+
+def test_rerun_skips_stored_results(tmp_path, monkeypatch):
+    bench = load_tool('benchmark')
+    calls = []
+
+    def run_method(name, work_dir, data, iters, seed, progress, cfg_options, classes):
+        calls.append((name, seed))
+        return fake(name, seed, 0.5 + seed / 100, 0.1, 0.2, iters=iters)
+
+    import mmrotate_dal.apis as apis
+    monkeypatch.setattr(apis, 'run_method', run_method)
+    monkeypatch.setattr(apis, 'plot', lambda results, path: None)
+    data = tmp_path / 'data'
+    for split in ('train', 'val'):
+        (data / split / 'labelTxt').mkdir(parents=True)
+    (data / 'train' / 'labelTxt' / 'a.txt').write_text('0 0 4 0 4 4 0 4 ship 0\n')
+    argv = ['--methods', 'p-maxiou,p-dal', '--seeds', '0,1', '--iters', '10', '--data', str(data),
+            '--results-dir', str(tmp_path / 'res'), '--work-dir', str(tmp_path / 'work')]
+    bench.main(argv)
+    assert calls == [('p-maxiou', 0), ('p-dal', 0), ('p-maxiou', 1), ('p-dal', 1)]
+    assert load_result(str(tmp_path / 'res'), 'p-dal', 1)['AP50'] == pytest.approx(0.51)
+    bench.main(argv)  # everything stored: nothing runs
+    assert len(calls) == 4
+    bench.main(argv[:3] + ['0,1,2'] + argv[4:])  # a new seed runs only that seed
+    assert calls[4:] == [('p-maxiou', 2), ('p-dal', 2)]
+    bench.main(argv[:5] + ['20'] + argv[6:])  # another schedule is another run
+    assert calls[6:] == [('p-maxiou', 0), ('p-dal', 0), ('p-maxiou', 1), ('p-dal', 1)]
+    summary = json.load(open(tmp_path / 'res' / 'results.json'))['summary']
+    assert [r['method'] for r in summary] == ['p-maxiou', 'p-dal']
+
+
+def test_save_result_is_atomic_and_keyed_by_method_and_seed(tmp_path):
+    path = save_result(str(tmp_path), fake('m', 3, 0.1, 0.2, 0.3), dict(command='x'))
+    assert path.endswith('m_seed3.json')
+    assert not list(tmp_path.glob('*.tmp'))
+    assert load_result(str(tmp_path), 'm', 3)['mAP'] == 0.3
+    assert load_result(str(tmp_path), 'm', 4) is None
+
+
+@pytest.mark.parametrize('argv,match', [(['--seeds', '0,x'], 'integers'),
+                                        (['--seeds', '1,1'], 'distinct'),
+                                        (['--seed', '1', '--seeds', '2'], 'not both'),
+                                        (['--methods', 'p-dal', '--baseline', 'maxiou'],
+                                         'baseline')])
+def test_bad_arguments(argv, match, capsys):
+    bench = load_tool('benchmark')
+    with pytest.raises(SystemExit):
+        bench.parse_args(argv)
+    assert match in capsys.readouterr().err

@@ -1,0 +1,45 @@
+"""The benchmark's timing wrapper keeps the assigner's call convention and counts positives."""
+import inspect
+import types
+
+import torch
+from mmengine.structures import InstanceData
+
+from mmrotate.registry import TASK_UTILS
+from mmrotate.structures.bbox import RotatedBoxes
+from mmrotate_dal.engine import TrainingRecorderHook
+from mmrotate_dal.models.task_modules.assign_call import assign_with_levels
+
+
+def atss_scene():
+    levels = []
+    for stride in (8, 16):
+        n = 64 // stride
+        c = (torch.arange(n) + 0.5) * stride
+        cy, cx = torch.meshgrid(c, c, indexing='ij')
+        levels.append(torch.stack([cx.flatten(), cy.flatten(), torch.full((n * n, ), 4. * stride),
+                                   torch.full((n * n, ), 4. * stride), torch.zeros(n * n)], 1))
+    gts = InstanceData(bboxes=RotatedBoxes(torch.tensor([[20., 20., 24., 12., 0.3],
+                                                     [44., 40., 30., 10., -0.5]])),
+                       labels=torch.tensor([0, 1]))
+    return RotatedBoxes(torch.cat(levels)), gts, [len(lvl) for lvl in levels]
+
+
+def test_wrapped_atss_assigner_still_gets_level_counts_positionally():
+    priors, gts, num_level = atss_scene()
+    assigner = TASK_UTILS.build(dict(type='RotatedATSSAssigner', topk=9,
+                                       iou_calculator=dict(type='SparseRBboxOverlaps2D')))
+    pred = InstanceData(priors=priors, bboxes=priors.clone(), scores=torch.zeros(len(priors), 2))
+    expected = assign_with_levels(assigner, pred, gts, None, num_level)
+    assert (expected.gt_inds > 0).sum() > 0
+
+    recorder = TrainingRecorderHook(progress=False)
+    model = torch.nn.Module()
+    model.assigner = assigner
+    recorder.before_train(types.SimpleNamespace(model=model))
+    assert 'num_level_priors' in inspect.signature(assigner.assign).parameters
+    got = assign_with_levels(assigner, pred, gts, None, num_level)
+    assert torch.equal(got.gt_inds, expected.gt_inds)
+    assert recorder.assign_calls == 1 and recorder.assign_seconds > 0
+    assert recorder.iter_positives == int((expected.gt_inds > 0).sum())
+    assert recorder.iter_gts == 2

@@ -1,0 +1,75 @@
+"""The protocol's arms differ from their baseline only in what each arm compares."""
+import pytest
+from mmengine.config import Config
+
+from tests.conftest import CONFIGS
+
+
+def flat(cfg, prefix=''):
+    out = {}
+    for key, value in cfg.items():
+        name = f'{prefix}{key}'
+        if isinstance(value, dict):
+            out.update(flat(value, name + '.'))
+        else:
+            out[name] = value
+    return out
+
+
+def differing_keys(a, b):
+    fa, fb = flat(Config.fromfile(f'{CONFIGS}/protocol/{a}').to_dict()), flat(
+        Config.fromfile(f'{CONFIGS}/protocol/{b}').to_dict())
+    return {k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k)} - {'filename'}
+
+
+def only_under(keys, *prefixes):
+    return all(any(k == p or k.startswith(p + '.') for p in prefixes) for k in keys)
+
+
+@pytest.mark.parametrize('arm,base,allowed', [
+    ('retinanet_dal_assign.py', 'retinanet_maxiou.py',
+     ('model.bbox_head.type', 'model.train_cfg.assigner')),
+    ('retinanet_dal.py', 'retinanet_dal_assign.py',
+     ('model.bbox_head.loss_cls', 'model.bbox_head.loss_bbox')),
+    ('paa_maxiou.py', 'atss.py', ('model.bbox_head.type', 'model.bbox_head.box_weighting',
+                                  'model.bbox_head.loss_centerness', 'model.train_cfg.assigner',
+                                  'model.test_cfg.score_voting')),
+    ('paa_atss.py', 'paa_maxiou.py', ('model.train_cfg.assigner.initial_assigner', )),
+    ('paa_maxiou_uniform.py', 'paa_maxiou.py', ('model.bbox_head.box_weighting', )),
+    ('paa_maxiou_centerness.py', 'paa_maxiou.py', ('model.bbox_head.box_weighting', )),
+    ('paa_maxiou_ingt.py', 'paa_maxiou.py', ('model.train_cfg.assigner.pool_center_in_gt', )),
+    ('paa_atss_centerness.py', 'paa_atss.py', ('model.bbox_head.box_weighting', )),
+])
+def test_arm_changes_only_what_it_compares(arm, base, allowed):
+    keys = differing_keys(arm, base)
+    assert keys, 'the arm must change something'
+    assert only_under(keys, *allowed), sorted(keys)
+
+
+def test_retinanet_family_uses_dal_released_anchors_coder_and_loss_on_every_arm():
+    for name in ('retinanet_maxiou.py', 'retinanet_dal_assign.py', 'retinanet_dal.py'):
+        cfg = Config.fromfile(f'{CONFIGS}/protocol/{name}')
+        head = cfg.model.bbox_head
+        anchors = head.anchor_generator
+        assert (anchors.octave_base_scale, anchors.scales_per_octave) == (2, 1)
+        assert sorted(anchors.ratios) == [0.5, 1.0, 2.0] and anchors.center_offset == 0.5
+        assert head.bbox_coder.type == 'DeltaXYWHTanRBBoxCoder'
+        box_loss = head.loss_bbox.get('loss_bbox', head.loss_bbox)
+        assert (box_loss.type, box_loss.beta, box_loss.loss_weight) == (
+            'mmdet.SmoothL1Loss', 1.0 / 9.0, 0.2)
+        assert cfg.val_evaluator.eval_mode == 'area'
+        assert cfg.train_cfg.val_interval * 4 == cfg.train_cfg.max_iters
+    maxiou = Config.fromfile(f'{CONFIGS}/protocol/retinanet_maxiou.py').model.train_cfg.assigner
+    assert maxiou.gt_max_assign_all is False
+    dal = Config.fromfile(f'{CONFIGS}/protocol/retinanet_dal_assign.py').model.train_cfg.assigner
+    assert tuple(dal.alpha_schedule) == (0.1, 0.3)  # fractions of max_iters
+
+
+def test_both_families_share_data_metric_and_schedule():
+    keys = ('train_cfg', 'param_scheduler', 'val_evaluator', 'data_root', 'optim_wrapper',
+            'randomness')
+    a = Config.fromfile(f'{CONFIGS}/protocol/retinanet_maxiou.py')
+    b = Config.fromfile(f'{CONFIGS}/protocol/atss.py')
+    for key in keys:
+        assert a[key] == b[key], key
+    assert a.val_dataloader.dataset.data_root == b.val_dataloader.dataset.data_root
