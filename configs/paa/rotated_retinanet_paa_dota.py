@@ -17,7 +17,7 @@ model = dict(
             score_lambda=1.0,
             fallback='official',
             initial_assigner=dict(
-                type='mmdet.MaxIoUAssigner',
+                type='SparseMaxIoUAssigner',  # = mmdet.MaxIoUAssigner, vectorised, sparse
                 pos_iou_thr=0.1,
                 neg_iou_thr=0.1,
                 min_pos_iou=0,

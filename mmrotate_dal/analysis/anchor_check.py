@@ -28,10 +28,10 @@ from ..models.task_modules.sparse_ops import segment_max
 
 SPARSE_IOU = dict(type='SparseRBboxOverlaps2D')
 REFERENCE_ASSIGNERS = {
-    'max-IoU 0.5/0.4, all ties': dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.5,
+    'max-IoU 0.5/0.4, all ties': dict(type='SparseMaxIoUAssigner', pos_iou_thr=0.5,
                                       neg_iou_thr=0.4, min_pos_iou=0, gt_max_assign_all=True,
                                       iou_calculator=SPARSE_IOU),
-    'max-IoU 0.5/0.4, one forced': dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.5,
+    'max-IoU 0.5/0.4, one forced': dict(type='SparseMaxIoUAssigner', pos_iou_thr=0.5,
                                         neg_iou_thr=0.4, min_pos_iou=0, gt_max_assign_all=False,
                                         iou_calculator=SPARSE_IOU),
     'ATSS top-9': dict(type='RotatedATSSAssigner', topk=9, iou_calculator=SPARSE_IOU),

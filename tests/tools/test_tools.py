@@ -67,11 +67,13 @@ def test_analyze_matching_side_by_side(benchmark_run, synthetic_root, tmp_path):
 def test_assigner_benchmark(tmp_path):
     tool = load_tool('benchmark_assigners')
     rows = tool.main(['--gts', '8', '--repeat', '1', '--cases',
-                      'maxiou-sparse,dal-sparse,paa-sklearn,paa-batched,gmm-sklearn,gmm-batched',
+                      'maxiou-dense,maxiou-vectorised,dal-sparse,paa-sklearn,paa-batched,'
+                      'gmm-sklearn,gmm-batched',
                       '--out', str(tmp_path / 'bench.json')])
     by_case = {r['case']: r for r in rows}
     assert 'error' not in str(rows)
     assert by_case['paa-batched']['identical_to'] == 'paa-sklearn'
+    assert by_case['maxiou-vectorised']['identical_to'] == 'maxiou-dense'
     assert by_case['gmm-batched']['identical_to'] == 'gmm-sklearn'
     data = json.load(open(tmp_path / 'bench.json'))
-    assert len(data['rows']) == 6 and all(r['seconds'] > 0 for r in data['rows'])
+    assert len(data['rows']) == 7 and all(r['seconds'] > 0 for r in data['rows'])

@@ -3,6 +3,7 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmdet.models.losses.focal_loss import py_sigmoid_focal_loss
 from torch import Tensor
 
@@ -71,12 +72,13 @@ class MatchingSensitiveFocalLoss(nn.Module):
         Returns:
             Tensor: scalar loss.
         """
+        # one-hot targets by arithmetic, not boolean-mask indexing: no host sync on CUDA
         num_classes = pred.size(1)
-        target = torch.zeros_like(pred)
-        pos = (labels >= 0) & (labels < num_classes)
-        target[pos, labels[pos]] = 1
-        weight = label_weights[:, None].expand_as(pred).clone()
-        weight[pos, labels[pos]] += matching_weight[pos].to(weight.dtype)
+        valid = (labels >= 0) & (labels < num_classes)
+        target = F.one_hot(torch.where(valid, labels, num_classes), num_classes + 1)
+        target = target[:, :num_classes].to(pred.dtype)
+        weight = (label_weights[:, None].to(pred.dtype)
+                  + target * matching_weight[:, None].to(pred.dtype))
         loss = py_sigmoid_focal_loss(pred, target, None, self.gamma, self.alpha, reduction='none')
         loss = loss * weight
         if self.normalize == 'image':

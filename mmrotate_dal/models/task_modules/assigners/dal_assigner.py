@@ -11,7 +11,7 @@ from torch import Tensor
 from mmrotate.registry import TASK_UTILS
 from ....utils.progress import PROGRESS_UNITS, get_train_progress, linear_ramp
 from ...utils.gt_sanitizer import check_gts
-from ..rotated_iou import candidate_pairs, rotated_iou_aligned
+from ..rotated_iou import paired_sparse_iou
 from ..sparse_ops import pair_lookup, segment_max
 from .sparse_iou2d_calculator import SparseRBboxOverlaps2D
 
@@ -176,7 +176,6 @@ class DALAssigner(BaseAssigner):
             tuple[Tensor, Tensor, Tensor, Tensor]: anchor index (k,), GT index (k,), sa (k,) and
             fa (k,), pairs sorted by ``anchor * G + gt``. Missing pairs have sa = fa = 0.
         """
-        num_gts = gts.size(0)
         if not isinstance(self.iou_calculator, SparseRBboxOverlaps2D):
             # clamped like the sparse path (rotated_iou_aligned): a kernel's slightly negative
             # IoU would otherwise become a large md through |sa - fa|^g and the outer abs
@@ -185,17 +184,7 @@ class DALAssigner(BaseAssigner):
             fa = torch.where(torch.isfinite(preds).all(-1, keepdim=True), fa, fa.new_zeros(()))
             rows, cols = ((sa != 0) | (fa != 0)).nonzero(as_tuple=True)
             return rows, cols, sa[rows, cols], fa[rows, cols]
-        keys_a = _pair_keys(candidate_pairs(priors, gts), num_gts)
-        keys_p = _pair_keys(candidate_pairs(preds, gts), num_gts)
-        keys = torch.unique(torch.cat([keys_a, keys_p]))
-        rows, cols = keys // num_gts, keys % num_gts
-        sa = torch.zeros(keys.numel(), device=keys.device)
-        fa = torch.zeros_like(sa)
-        in_a = torch.isin(keys, keys_a, assume_unique=True)
-        in_p = torch.isin(keys, keys_p, assume_unique=True)
-        sa[in_a] = rotated_iou_aligned(priors[rows[in_a]], gts[cols[in_a]])
-        fa[in_p] = rotated_iou_aligned(preds[rows[in_p]], gts[cols[in_p]])
-        return rows, cols, sa, fa
+        return paired_sparse_iou(priors, preds, gts)
 
     def assign(self,
                pred_instances: InstanceData,
@@ -316,9 +305,4 @@ class DALAssigner(BaseAssigner):
         ignore_boxes = get_box_tensor(gt_instances_ignore.bboxes)
         iof = self.iou_calculator(priors, ignore_boxes, mode='iof')
         return iof.max(dim=1).values > self.ignore_iof_thr
-
-
-def _pair_keys(pairs: Tuple[Tensor, Tensor], num_cols: int) -> Tensor:
-    rows, cols = pairs
-    return rows * num_cols + cols
 

@@ -22,7 +22,9 @@ class PAAAssigner(BaseAssigner):
     """PAA: fit a two-component GMM to each GT's candidate scores and keep the low-score mode.
 
     1. An initial assigner builds the candidate pool (default: max-IoU with both thresholds at 0.1,
-       ``min_pos_iou=0``, rotated IoU: "RetinaNet-(maxiou)"; or ``RotatedATSSAssigner``).
+       ``min_pos_iou=0``, rotated IoU: "RetinaNet-(maxiou)", as ``SparseMaxIoUAssigner``, equal to
+       ``mmdet.MaxIoUAssigner`` without its dense matrix and per-GT loop; or
+       ``RotatedATSSAssigner``).
        With ``pool_center_in_gt`` only candidates whose anchor centre lies inside their GT stay
        (max-IoU at 0.1 admits anchors centred beside thin rotated objects; ATSS requires it).
     2. Each candidate anchor of GT g is scored, without gradient, by
@@ -50,7 +52,7 @@ class PAAAssigner(BaseAssigner):
                  score_lambda: float = 1.0,
                  fallback: str = 'official',
                  initial_assigner: dict = dict(
-                     type='mmdet.MaxIoUAssigner',
+                     type='SparseMaxIoUAssigner',
                      pos_iou_thr=0.1,
                      neg_iou_thr=0.1,
                      min_pos_iou=0,

@@ -7,7 +7,8 @@ from ..rotated_iou import dense_rotated_iou, rotated_iou_aligned
 
 @TASK_UTILS.register_module()
 class SparseRBboxOverlaps2D:
-    """Rotated IoU calculator, identical to ``RBboxOverlaps2D`` but evaluated on candidate pairs.
+    """Rotated IoU calculator, identical to ``RBboxOverlaps2D`` (clamped to [0, 1]: its kernel's
+    float error can leave the range) but evaluated on candidate pairs.
 
     Only the pairs whose enclosing horizontal boxes intersect go through mmcv's
     ``box_iou_rotated``; all others are exactly 0. Use it in any assigner config, e.g.

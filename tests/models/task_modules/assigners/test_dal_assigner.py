@@ -98,8 +98,8 @@ def test_ignore_band_and_no_minimum_for_forced():
 def dense_reference(priors, preds, gts, alpha, gamma, pos_thr, neg_thr, use_abs, low_quality,
                     weight_mode):
     """Brute force on dense matrices, written independently of the assigner."""
-    sa = rbbox_overlaps(priors, gts)
-    fa = rbbox_overlaps(preds, gts)
+    sa = rbbox_overlaps(priors, gts).clamp(0, 1)  # the spec: IoU in [0, 1]
+    fa = rbbox_overlaps(preds, gts).clamp(0, 1)
     md = alpha * sa + (1 - alpha) * fa - (sa - fa).abs()**gamma
     md = md.abs() if use_abs else md.clamp(min=0)
     n, g = md.shape
