@@ -25,3 +25,14 @@ def _seed_and_scope():
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmrotate'):
         yield
+
+
+CUDA_REASON = 'needs a CUDA device (and mmcv built with its CUDA ops): run on a GPU machine'
+DEVICES = ['cpu', pytest.param('cuda', marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason=CUDA_REASON))]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """Runs a test on the CPU and, where one exists, on CUDA (skipped with a reason otherwise)."""
+    return torch.device(request.param)

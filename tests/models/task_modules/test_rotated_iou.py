@@ -8,15 +8,17 @@ from mmrotate.structures.bbox import RotatedBoxes, rbbox_overlaps
 from mmrotate_dal.models.task_modules import (candidate_pairs, dense_rotated_iou,
                                               rotated_iou_aligned, sparse_rotated_iou)
 from mmrotate_dal.models.task_modules.assigners import SparseRBboxOverlaps2D
-from tests.helpers import random_rboxes
+from mmrotate_dal.models.task_modules import rotated_iou
+from mmrotate_dal.models.task_modules.rotated_iou import paired_sparse_iou
+from tests.helpers import random_rboxes, scene
 
 
 @pytest.mark.parametrize('seed', range(5))
 @pytest.mark.parametrize('mode', ['iou', 'iof'])
-def test_sparse_equals_dense(seed, mode):
+def test_sparse_equals_dense(seed, mode, device):
     g = torch.Generator().manual_seed(seed)
-    b1 = random_rboxes(700, g, extent=300)
-    b2 = random_rboxes(40, g, extent=300)
+    b1 = random_rboxes(700, g, extent=300).to(device)
+    b2 = random_rboxes(40, g, extent=300).to(device)
     dense = rbbox_overlaps(b1, b2, mode).clamp(0, 1)  # float error can exceed 1 (iof)
     assert (dense > 0).float().mean() < 0.2  # mostly empty, as at DOTA scale
     assert torch.equal(dense_rotated_iou(b1, b2, mode), dense)
@@ -93,3 +95,37 @@ def test_bad_arguments():
         calc(torch.rand(2, 5), torch.rand(2, 5), mode='giou')
     with pytest.raises(ValueError, match='5'):
         calc(torch.rand(2, 4), torch.rand(2, 4))
+
+
+@pytest.mark.parametrize('force_dense', [False, True])
+def test_paired_sparse_iou_equals_two_dense_matrices(force_dense, device, monkeypatch):
+    """One candidate pass for anchors and predictions gives both dense matrices at every returned
+    pair and only zeros elsewhere; also through the dense-kernel branch (forced on the CPU)."""
+    if force_dense:
+        monkeypatch.setattr(rotated_iou, 'use_dense_kernel', lambda dev, pairs: True)
+    anchors, preds, gts, _ = scene(800, 30, 4)
+    preds[7] = float('nan')  # a broken prediction: output IoU 0, its anchor still counts
+    preds[11, 0] = float('inf')
+    anchors, preds, gts = anchors.to(device), preds.to(device), gts.to(device)
+    rows, cols, sa, fa = paired_sparse_iou(anchors, preds, gts)
+    dense_sa = rbbox_overlaps(anchors, gts).clamp(0, 1)
+    dense_fa = rbbox_overlaps(torch.nan_to_num(preds, posinf=0.0), gts).clamp(0, 1)
+    dense_fa[[7, 11]] = 0
+    assert (dense_sa[7] > 0).any() and (dense_fa > 0).any()
+    keys = rows * gts.size(0) + cols
+    assert torch.equal(keys, keys.sort().values)  # sorted by row * G + col
+    assert torch.equal(sa, dense_sa[rows, cols]) and torch.equal(fa, dense_fa[rows, cols])
+    elsewhere_a, elsewhere_f = dense_sa.clone(), dense_fa.clone()
+    elsewhere_a[rows, cols] = 0
+    elsewhere_f[rows, cols] = 0
+    assert not elsewhere_a.any() and not elsewhere_f.any()
+    assert ((sa > 0) | (fa > 0)).float().mean() > 0.5  # few useless pairs
+
+
+def test_paired_sparse_iou_empty_and_mismatched_inputs():
+    empty = torch.zeros(0, 5)
+    box = torch.tensor([[10., 10., 4., 4., 0.]])
+    assert all(t.numel() == 0 for t in paired_sparse_iou(empty, empty, box))
+    assert all(t.numel() == 0 for t in paired_sparse_iou(box, box, empty))
+    with pytest.raises(ValueError, match='same shape'):
+        paired_sparse_iou(box, box.repeat(2, 1), box)

@@ -40,7 +40,7 @@ class PAAAssigner(BaseAssigner):
         initial_assigner (dict): config of the assigner that builds the candidate pool.
         focal_alpha (float): focal loss alpha of the score. Defaults to 0.25.
         focal_gamma (float): focal loss gamma of the score. Defaults to 2.0.
-        gmm_cfg (dict, optional): ``tol``, ``max_iter``, ``reg_covar`` of the EM.
+        gmm_cfg (dict, optional): ``tol``, ``max_iter``, ``reg_covar``, ``check_every`` of the EM.
         pool_center_in_gt (bool): keep only candidates whose prior centre is inside their GT
             (rotated test). Defaults to False (official).
     """
@@ -73,7 +73,7 @@ class PAAAssigner(BaseAssigner):
         self.fallback = fallback
         self.focal_alpha, self.focal_gamma = focal_alpha, focal_gamma
         self.gmm_cfg = dict(gmm_cfg or {})
-        unknown = set(self.gmm_cfg) - {'tol', 'max_iter', 'reg_covar'}
+        unknown = set(self.gmm_cfg) - {'tol', 'max_iter', 'reg_covar', 'check_every'}
         if unknown:
             raise ValueError(f'PAAAssigner: unknown gmm_cfg keys {sorted(unknown)}')
         self.initial_assigner = TASK_UTILS.build(initial_assigner)

@@ -98,8 +98,9 @@ def test_ignore_band_and_no_minimum_for_forced():
 def dense_reference(priors, preds, gts, alpha, gamma, pos_thr, neg_thr, use_abs, low_quality,
                     weight_mode):
     """Brute force on dense matrices, written independently of the assigner."""
-    sa = rbbox_overlaps(priors, gts).clamp(0, 1)  # the spec: IoU in [0, 1]
-    fa = rbbox_overlaps(preds, gts).clamp(0, 1)
+    # the spec: IoU in [0, 1]; computed on the inputs' device, the loops below on the CPU
+    sa = rbbox_overlaps(priors, gts).clamp(0, 1).cpu()
+    fa = rbbox_overlaps(preds, gts).clamp(0, 1).cpu()
     md = alpha * sa + (1 - alpha) * fa - (sa - fa).abs()**gamma
     md = md.abs() if use_abs else md.clamp(min=0)
     n, g = md.shape
@@ -147,9 +148,9 @@ def dense_reference(priors, preds, gts, alpha, gamma, pos_thr, neg_thr, use_abs,
 @pytest.mark.parametrize('low_quality,weight_mode,use_abs',
                          list(itertools.product(('anchor_argmax', 'forcing_gt', 'none'),
                                                 ('max_over_gts', 'assigned_gt'), (True, False))))
-def test_equals_dense_reference(low_quality, weight_mode, use_abs):
+def test_equals_dense_reference(low_quality, weight_mode, use_abs, device):
     for seed, progress in ((0, 0.0), (1, 0.2), (2, 1.0)):
-        anchors, preds, gts, labels = scene(400, 25, seed)
+        anchors, preds, gts, labels = (t.to(device) for t in scene(400, 25, seed))
         assigner = DALAssigner(low_quality=low_quality, weight_mode=weight_mode, use_abs=use_abs)
         alpha = assigner.current_alpha(progress)
         result = assigner.assign(
@@ -158,9 +159,12 @@ def test_equals_dense_reference(low_quality, weight_mode, use_abs):
         gt_inds, md_max, w = dense_reference(anchors, preds, gts, alpha, 5.0, 0.6, 0.5, use_abs,
                                              low_quality, weight_mode)
         assert (gt_inds > 0).sum() >= (1 if low_quality == 'none' else 5) and (gt_inds == -1).sum() > 0  # all branches exercised
+        result.gt_inds, result.max_overlaps, result.labels = (
+            result.gt_inds.cpu(), result.max_overlaps.cpu(), result.labels.cpu())
+        labels = labels.cpu()
         assert torch.equal(result.gt_inds, gt_inds)
         assert torch.allclose(result.max_overlaps, md_max, atol=1e-6)
-        assert torch.allclose(result.get_extra_property('matching_weight'), w, atol=1e-6)
+        assert torch.allclose(result.get_extra_property('matching_weight').cpu(), w, atol=1e-6)
         assert torch.equal(result.get_extra_property('matching_degree'), result.max_overlaps)
         pos = gt_inds > 0
         assert torch.equal(result.labels[pos], labels[gt_inds[pos] - 1])

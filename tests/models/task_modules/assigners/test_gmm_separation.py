@@ -138,3 +138,20 @@ def test_float32_input_and_bad_arguments():
     with pytest.raises(ValueError, match='same shape'):
         gmm_separation(torch.zeros(2, 3), torch.ones(3, 2, dtype=torch.bool))
     assert gmm_separation(torch.zeros(0, 45), torch.zeros(0, 45, dtype=torch.bool)).shape == (0, 45)
+
+
+def test_result_does_not_depend_on_the_convergence_check_interval():
+    rows = random_rows(400, seed=7)
+    width = 45
+    scores = torch.zeros(len(rows), width, dtype=torch.float64)
+    valid = torch.zeros(len(rows), width, dtype=torch.bool)
+    for i, r in enumerate(rows):
+        scores[i, :len(r)] = torch.from_numpy(r)
+        valid[i, :len(r)] = True
+    every_iteration = gmm_separation(scores, valid, 'official', check_every=1)
+    assert every_iteration.any()
+    for k in (2, 5, 8, 1000):
+        assert torch.equal(gmm_separation(scores, valid, 'official', check_every=k),
+                           every_iteration)
+    with pytest.raises(ValueError, match='check_every'):
+        gmm_separation(scores, valid, check_every=0)

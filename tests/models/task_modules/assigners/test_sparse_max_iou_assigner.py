@@ -25,10 +25,11 @@ def build(kind, pos, neg, min_pos, assign_all, low_quality, **extra):
 
 @pytest.mark.parametrize('thr,assign_all,low_quality', OPTIONS)
 @pytest.mark.parametrize('seed', [0, 1])
-def test_equals_mmdet_max_iou_assigner(thr, assign_all, low_quality, seed):
+def test_equals_mmdet_max_iou_assigner(thr, assign_all, low_quality, seed, device):
     anchors, _, gts, labels = scene(600, 25, seed)
     gts[-1] = torch.tensor([900., 900., 10., 6., 0.3])  # overlaps no anchor: max IoU 0
     gts[-2] = gts[-3]  # duplicate GTs: the later one wins shared priors
+    anchors, gts, labels = anchors.to(device), gts.to(device), labels.to(device)
     pred, gt = InstanceData(priors=anchors), InstanceData(bboxes=gts, labels=labels)
     ours = build('SparseMaxIoUAssigner', *thr, assign_all, low_quality).assign(pred, gt)
     ref = build('mmdet.MaxIoUAssigner', *thr, assign_all, low_quality).assign(pred, gt)
