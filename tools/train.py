@@ -17,6 +17,8 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, help='override the length of an iteration schedule')
     parser.add_argument('--seed', type=int, help='random seed')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--no-pretrained', action='store_true',
+                        help='do not load ImageNet weights (init_cfg Pretrained): random init')
     parser.add_argument('--resume', nargs='?', const='auto', default=None,
                         help='resume from the latest checkpoint in work_dir, or from the given one')
     return parse_runner_args(parser, argv)
@@ -26,10 +28,12 @@ def main(argv=None):
     args = parse_args(argv)
     import mmrotate_dal  # noqa: F401  (registers modules, checkpoint compatibility)
     from mmengine.runner import Runner
-    from mmrotate_dal.apis import load_config, setup_cpu_distributed
+    from mmrotate_dal.apis import drop_pretrained, load_config, setup_cpu_distributed
 
     cfg = load_config(args.config, args.work_dir, args.cfg_options, args.data, args.iters,
                       args.seed)
+    if args.no_pretrained:
+        drop_pretrained(cfg)
     cfg.launcher = args.launcher
     setup_cpu_distributed(cfg)  # --launcher pytorch on a machine without CUDA: gloo DDP
     if args.amp:

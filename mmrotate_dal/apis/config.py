@@ -122,3 +122,32 @@ def set_max_iters(cfg: Config, iters: int) -> None:
     if checkpoint is not None:
         interval = checkpoint.get('interval', old)
         checkpoint['interval'] = iters if interval >= old else min(rescale(interval), iters)
+
+
+def drop_pretrained(cfg: Config) -> int:
+    """Remove every ``init_cfg`` that loads weights (``type='Pretrained'``) from ``cfg.model``.
+
+    DOTA-scale configs start from torchvision's ImageNet ResNet-50, which a machine without
+    internet access cannot download: with this the model is randomly initialised instead (for
+    checks and timing, not for accuracy).
+
+    Returns:
+        int: how many were removed.
+    """
+    removed = 0
+
+    def visit(node):
+        nonlocal removed
+        if isinstance(node, dict):
+            init = node.get('init_cfg')
+            if isinstance(init, dict) and init.get('type') == 'Pretrained':
+                node['init_cfg'] = None
+                removed += 1
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                visit(value)
+
+    visit(cfg.model)
+    return removed

@@ -77,3 +77,19 @@ def test_assigner_benchmark(tmp_path):
     assert by_case['gmm-batched']['identical_to'] == 'gmm-sklearn'
     data = json.load(open(tmp_path / 'bench.json'))
     assert len(data['rows']) == 7 and all(r['seconds'] > 0 for r in data['rows'])
+
+
+def test_gpu_check_logic_on_the_cpu(tmp_path):
+    """tools/gpu_check.py's every section, at its --quick sizes on the CPU (on a GPU machine the
+    same command without --device cpu --quick produces the report in docs/results.md)."""
+    tool = load_tool('gpu_check')
+    out = tmp_path / 'report.md'
+    failures = tool.main(['--device', 'cpu', '--quick', '--out', str(out)])
+    assert failures == 0
+    text = out.read_text()
+    for section in ('mmcv rotated ops', 'CPU vs device assignments', 'training steps',
+                    '2-rank DDP, rank 1 without GT', 'dense vs sparse'):
+        assert section in text
+    timing = [line for line in text.splitlines() if line.startswith('| DAL |')]
+    assert len(timing) == 4 and all('| True | True |' in line for line in timing)
+    assert '0 failed checks' in text

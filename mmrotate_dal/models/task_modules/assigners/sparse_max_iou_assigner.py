@@ -32,7 +32,7 @@ class SparseMaxIoUAssigner(MaxIoUAssigner):
 
     def __init__(self, *args, **kwargs) -> None:
         # built by the base class, never called: the sparse pairs replace it
-        kwargs.setdefault('iou_calculator', dict(type='SparseRBboxOverlaps2D'))
+        kwargs.setdefault('iou_calculator', dict(type='mmrotate.SparseRBboxOverlaps2D'))
         super().__init__(*args, **kwargs)
         if self.perm_repeat_gt_cfg is not None:
             raise ValueError('SparseMaxIoUAssigner does not support perm_repeat_gt_cfg')
