@@ -12,6 +12,10 @@
 #   VENV=.venv               where the environment goes
 #   FORCE_CUDA=1             build mmcv's CUDA ops (needs nvcc and a CUDA torch); by default the CUDA
 #                            ops are built only when torch sees a GPU
+#   TORCH_CUDA_ARCH_LIST     GPU architectures to compile for (e.g. "9.0" for H100/H200, "8.0;8.6"
+#                            for A100/RTX 30xx); default: the visible GPU's. It is part of the
+#                            wheel cache key, so a wheel is never reused on another architecture.
+#   MAX_JOBS=N               parallel compiler jobs (default: all cores)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,7 +43,7 @@ MMCV_VERSION="$(pin mmcv)"
 TORCH_VERSION="$(pin torch)"
 [ -n "$MMCV_VERSION" ] && [ -n "$TORCH_VERSION" ] || fail "reading pins" "$PINS has no mmcv==/torch== line"
 
-want_stamp="$( (cat "$PINS" pyproject.toml; echo "cuda=${FORCE_CUDA:-auto}") | sha256sum | cut -c1-16)"
+want_stamp="$( (cat "$PINS" pyproject.toml; echo "cuda=${FORCE_CUDA:-auto} arch=${TORCH_CUDA_ARCH_LIST:-}") | sha256sum | cut -c1-16)"
 if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ] \
    && "$VENV/bin/python" -c "import mmcv._ext, mmdet, mmrotate, mmrotate_dal" >> "$LOG" 2>&1; then
   step "environment up to date ($VENV); nothing to do"
@@ -65,7 +69,12 @@ run "$PY" -c "import torch, torchvision; print(torch.__version__, torchvision.__
 CUDA_TAG="$("$PY" - <<'PY'
 import os, torch
 gpu = torch.cuda.is_available() or os.environ.get('FORCE_CUDA') == '1'
-print(f"cu{torch.version.cuda.replace('.', '')}" if gpu and torch.version.cuda else 'cpu')
+if gpu and torch.version.cuda:
+    arch = os.environ.get('TORCH_CUDA_ARCH_LIST') or (
+        '.'.join(map(str, torch.cuda.get_device_capability())) if torch.cuda.is_available() else 'all')
+    print(f"cu{torch.version.cuda.replace('.', '')}_sm{arch.replace(';', '-').replace(' ', '-')}")
+else:
+    print('cpu')
 PY
 )"
 PY_TAG="$("$PY" -c 'import sys; print(f"py{sys.version_info[0]}{sys.version_info[1]}")')"

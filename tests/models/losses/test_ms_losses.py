@@ -15,25 +15,26 @@ def focal(p_logit, target, alpha=0.25, gamma=2.0):
     return -(1 - alpha) * p**gamma * math.log(1 - p)
 
 
-def test_focal_hand_computed():
+def test_focal_hand_computed(device):
     # anchor 0: positive of class 1 with w = 0.5; anchor 1: negative; anchor 2: ignored
-    logits = torch.tensor([[0.3, -0.2, 1.0], [-1.0, 0.5, 0.0], [2.0, 2.0, 2.0]])
-    labels = torch.tensor([1, 3, 3])
-    label_weights = torch.tensor([1.0, 1.0, 0.0])
-    w = torch.tensor([0.5, 0.9, 0.9])  # only the positive's entry counts
+    logits = torch.tensor([[0.3, -0.2, 1.0], [-1.0, 0.5, 0.0], [2.0, 2.0, 2.0]], device=device)
+    labels = torch.tensor([1, 3, 3], device=device)
+    label_weights = torch.tensor([1.0, 1.0, 0.0], device=device)
+    w = torch.tensor([0.5, 0.9, 0.9], device=device)  # only the positive's entry counts
     expected = (focal(0.3, 0) + (1 + 0.5) * focal(-0.2, 1) + focal(1.0, 0)
                 + focal(-1.0, 0) + focal(0.5, 0) + focal(0.0, 0)) / 2.0
     loss = MatchingSensitiveFocalLoss()(logits, labels, label_weights, w, avg_factor=2.0)
     assert loss.item() == pytest.approx(expected, rel=1e-5)
 
 
-def test_focal_without_weights_equals_mmdet():
+def test_focal_without_weights_equals_mmdet(device):
     g = torch.Generator().manual_seed(0)
     logits = torch.randn(50, 4, generator=g)
     labels = torch.randint(0, 5, (50, ), generator=g)
     label_weights = (torch.rand(50, generator=g) > 0.1).float()
-    ours = MatchingSensitiveFocalLoss(loss_weight=2.0)(logits, labels, label_weights,
-                                                         torch.zeros(50), avg_factor=7.0)
+    ours = MatchingSensitiveFocalLoss(loss_weight=2.0)(
+        logits.to(device), labels.to(device), label_weights.to(device),
+        torch.zeros(50, device=device), avg_factor=7.0)
     ref = FocalLoss(use_sigmoid=True, loss_weight=2.0)(logits, labels, label_weights, avg_factor=7.0)
     assert ours.item() == pytest.approx(ref.item(), rel=1e-5)
 
