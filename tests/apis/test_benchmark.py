@@ -96,3 +96,18 @@ def test_bad_arguments(argv, match, capsys):
     with pytest.raises(SystemExit):
         bench.parse_args(argv)
     assert match in capsys.readouterr().err
+
+
+def test_protocol_report_tables(tmp_path):
+    for method, seed, ap in (('base', 0, 0.5), ('base', 1, 0.6), ('new', 0, 0.7), ('new', 1, 0.9)):
+        r = fake(method, seed, ap, ap / 2, ap / 3)
+        r['per_class_AP50'] = {'ship': ap, 'bridge': ap / 4}
+        r['metrics'] = {'dota/AP75_ship': ap / 2, 'dota/AP75_bridge': 0.0}
+        r['positives_per_gt'] = [1.0] * 10 + [2.0] * 20 + [4.0] * 70
+        save_result(str(tmp_path), r)
+    text = load_tool('protocol_report').main([str(tmp_path), '--baseline', 'base'])
+    assert '| new | 0,1 | 80.0 ± 14.1 |' in text
+    assert '+20.0 / +30.0' in text  # per-seed AP50 deltas
+    assert '| new | 80.0 / 40.0 | 20.0 / 0.0 |' in text  # per-class AP50 / AP75
+    assert '| base | 1.00 | 2.00 | 4.00 |' in text  # positives per GT by schedule window
+    assert '| iter 10 |' in text
