@@ -28,6 +28,19 @@ def build_head(**test_cfg):
     return module
 
 
+def spy_on_box_loss(monkeypatch, head):
+    """Records what the head passes to its box loss (pred, target, weight, avg_factor)."""
+    seen = {}
+    original = head.loss_bbox.forward
+
+    def spy(pred, target, weight=None, avg_factor=None, **kw):
+        seen.update(pred=pred, target=target, weight=weight, avg_factor=avg_factor)
+        return original(pred, target, weight=weight, avg_factor=avg_factor, **kw)
+
+    monkeypatch.setattr(head.loss_bbox, 'forward', spy)
+    return seen
+
+
 def test_iou_target_equals_box_iou_rotated():
     g = torch.Generator().manual_seed(0)
     a = random_rboxes(200, g)
@@ -43,14 +56,7 @@ def test_losses_are_finite_and_regression_is_iou_weighted(monkeypatch):
     feats = features(4)
     cls_scores, bbox_preds, iou_preds = head(feats)
     batch = gts(seed=4)
-    seen = {}
-    original = head.loss_bbox.forward
-
-    def spy(pred, target, weight=None, avg_factor=None, **kw):
-        seen.update(pred=pred, target=target, weight=weight, avg_factor=avg_factor)
-        return original(pred, target, weight=weight, avg_factor=avg_factor, **kw)
-
-    monkeypatch.setattr(head.loss_bbox, 'forward', spy)
+    seen = spy_on_box_loss(monkeypatch, head)
     losses = head.loss_by_feat(cls_scores, bbox_preds, iou_preds, batch, METAS)
     assert set(losses) == {'loss_cls', 'loss_bbox', 'loss_iou'}
     assert all(torch.isfinite(v) and v > 0 for v in losses.values())
@@ -125,14 +131,7 @@ def test_box_weighting_options(monkeypatch, mode):
     head.box_weighting = mode
     feats = features(4)
     cls_scores, bbox_preds, iou_preds = head(feats)
-    seen = {}
-    original = head.loss_bbox.forward
-
-    def spy(pred, target, weight=None, avg_factor=None, **kw):
-        seen.update(pred=pred, target=target, weight=weight, avg_factor=avg_factor)
-        return original(pred, target, weight=weight, avg_factor=avg_factor, **kw)
-
-    monkeypatch.setattr(head.loss_bbox, 'forward', spy)
+    seen = spy_on_box_loss(monkeypatch, head)
     losses = head.loss_by_feat(cls_scores, bbox_preds, iou_preds, gts(seed=4), METAS)
     assert all(torch.isfinite(v) and v > 0 for v in losses.values())
     n = len(seen['weight'])
