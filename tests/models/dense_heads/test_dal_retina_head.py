@@ -52,7 +52,12 @@ def build(cfg, state=None):
     return head
 
 
-def test_equals_mmdet_retinahead_when_md_is_input_iou():
+def on(device, feats, batch):
+    """Features and GT instances moved to ``device``."""
+    return [f.to(device) for f in feats], [b.to(device) for b in batch]
+
+
+def test_equals_mmdet_retinahead_when_md_is_input_iou(device):
     # alpha = 1, no schedule, gamma huge: md = input IoU; with mmdet-style low-quality matching
     # and plain focal / L1 losses, DAL must reproduce RetinaHead + MaxIoUAssigner(0.5, 0.4).
     cfg = head_cfg(_delete_=True, type='DALAssigner', alpha=1.0, gamma=1e4, alpha_schedule=None,
@@ -66,8 +71,8 @@ def test_equals_mmdet_retinahead_when_md_is_input_iou():
         type='mmdet.MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4, min_pos_iou=0,
         gt_max_assign_all=False, iou_calculator=dict(type='RBboxOverlaps2D'))
     ref = build(ref_cfg, dal.state_dict())
-    feats = features()
-    batch = gts()
+    dal, ref = dal.to(device), ref.to(device)
+    feats, batch = on(device, features(), gts())
     ours = dal.loss_by_feat(*dal(feats), batch, METAS)
     theirs = ref.loss_by_feat(*ref(feats), batch, METAS)
     for key in ('loss_cls', 'loss_bbox'):
@@ -99,13 +104,13 @@ def test_assigner_sees_decoded_predictions(monkeypatch):
         assert torch.equal(seen[img].priors.tensor, priors)
 
 
-def test_matching_sensitive_terms():
+def test_matching_sensitive_terms(device):
     plain_cfg = head_cfg()
     plain_cfg.loss_cls = dict(type='mmdet.FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25)
     plain_cfg.loss_bbox = dict(type='mmdet.L1Loss', loss_weight=1.0)
-    ms = build(head_cfg())
-    plain = build(plain_cfg, ms.state_dict())
-    feats, batch = features(2), gts(seed=2)
+    ms = build(head_cfg()).to(device)
+    plain = build(plain_cfg, ms.state_dict()).to(device)
+    feats, batch = on(device, features(2), gts(seed=2))
     cls_scores, bbox_preds = ms(feats)
     (anchors, labels, _, bbox_targets, bbox_weights, weights, _,
      avg_factor) = ms.dal_targets(cls_scores, bbox_preds, batch, METAS)

@@ -51,11 +51,11 @@ def test_iou_target_equals_box_iou_rotated():
     assert torch.equal(got, box_iou_rotated(a.detach(), b, aligned=True))
 
 
-def test_losses_are_finite_and_regression_is_iou_weighted(monkeypatch):
-    head = build_head()
-    feats = features(4)
+def test_losses_are_finite_and_regression_is_iou_weighted(monkeypatch, device):
+    head = build_head().to(device)
+    feats = [f.to(device) for f in features(4)]
     cls_scores, bbox_preds, iou_preds = head(feats)
-    batch = gts(seed=4)
+    batch = [b.to(device) for b in gts(seed=4)]
     seen = spy_on_box_loss(monkeypatch, head)
     losses = head.loss_by_feat(cls_scores, bbox_preds, iou_preds, batch, METAS)
     assert set(losses) == {'loss_cls', 'loss_bbox', 'loss_iou'}
