@@ -34,9 +34,16 @@ def _mean(values):
 
 
 def report(results, baseline=None):
-    from mmrotate_dal.apis import summarize, summary_table
+    from mmrotate_dal.apis import PROTOCOLS, summarize, summary_table
     methods = list(dict.fromkeys(r['method'] for r in results))
+    for proto in PROTOCOLS.values():  # a protocol's folder: its order and its baseline
+        if set(methods) <= set(proto['methods']):
+            methods = [m for m in proto['methods'] if m in methods]
+            baseline = baseline or proto['baseline']
+            break
     baseline = baseline or methods[0]
+    order = {m: i for i, m in enumerate(methods)}
+    results = sorted(results, key=lambda r: (order[r['method']], r['seed']))
     out = ['#### AP over seeds', '', summary_table(summarize(results, baseline), baseline), '']
 
     classes = list(dict.fromkeys(c for r in results for c in r.get('per_class_AP50', {})))
