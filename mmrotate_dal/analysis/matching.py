@@ -23,7 +23,7 @@ from mmdet.structures.bbox import cat_boxes, get_box_tensor
 from mmengine.structures import InstanceData
 
 from ..models.task_modules.assign_call import assign_with_levels
-from ..models.task_modules.rotated_iou import sparse_rotated_iou
+from ..models.task_modules.rotated_iou import paired_sparse_iou
 from ..models.task_modules.sparse_ops import pair_lookup, segment_max
 
 
@@ -114,13 +114,12 @@ def image_records(head, cls_scores: List[torch.Tensor], bbox_preds: List[torch.T
                                 gt_instances, None, [len(a) for a in anchor_list[0]])
     label = np.where(result.gt_inds.cpu().numpy() > 0, 1,
                      np.where(result.gt_inds.cpu().numpy() == 0, 0, -1))
-    rows, cols, sa = sparse_rotated_iou(priors_t, gts)
+    rows, cols, sa, fa = paired_sparse_iou(priors_t, preds, gts)
     input_iou, input_gt = segment_max(sa, rows, n, cols)
-    rows_p, cols_p, fa = sparse_rotated_iou(preds, gts)
-    fa_max, _ = segment_max(fa, rows_p, n, cols_p)
+    fa_max, _ = segment_max(fa, rows, n, cols)
     # output IoU with the assigned GT (positives) or the input-IoU argmax GT (others)
     ref_gt = torch.where(result.gt_inds > 0, result.gt_inds - 1, input_gt.clamp(min=0))
-    at = pair_lookup(rows_p, cols_p, max(g, 1), torch.arange(n, device=fa.device), ref_gt)
+    at = pair_lookup(rows, cols, max(g, 1), torch.arange(n, device=fa.device), ref_gt)
     output_iou = torch.where(at >= 0, fa[at.clamp(min=0)] if len(fa) else fa.new_zeros(n),
                              fa.new_zeros(()))
     return dict(input_iou=input_iou.cpu().numpy(), output_iou=output_iou.cpu().numpy(),
