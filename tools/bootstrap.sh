@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up .venv with the pinned MMRotate 1.x stack and this package (editable, with test extras).
+# Sets up .venv with the pinned MMRotate 1.x stack and this package (editable, with test extras),
+# plus openmim and a file-less `mmrotate` alias distribution so that `mim train mmrotate CONFIG` works.
 #
 #   tools/bootstrap.sh            # idempotent; a second run with nothing changed takes seconds
 #
@@ -45,7 +46,8 @@ TORCH_VERSION="$(pin torch)"
 
 want_stamp="$( (cat "$PINS" pyproject.toml; echo "cuda=${FORCE_CUDA:-auto} arch=${TORCH_CUDA_ARCH_LIST:-}") | sha256sum | cut -c1-16)"
 if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ] \
-   && "$VENV/bin/python" -c "import mmcv._ext, mmdet, mmrotate, mmrotate_dal" >> "$LOG" 2>&1; then
+   && "$VENV/bin/python" -c "import mmcv._ext, mmdet, mmrotate, mmrotate_dal" >> "$LOG" 2>&1 \
+   && "$VENV/bin/python" tools/mim_alias.py --check >> "$LOG" 2>&1; then
   step "environment up to date ($VENV); nothing to do"
   exit 0
 fi
@@ -112,16 +114,19 @@ else
     || fail "importing mmcv._ext" "the cached wheel does not load with this torch; delete $WHEEL_DIR and rerun"
 fi
 
-step "4/6 mmengine, mmdet, mmrotate-dev (MMRotate 1.x), numpy<2"
-run "${PIP[@]}" install -c "$PINS" mmengine mmdet mmrotate-dev numpy \
+step "4/6 mmengine, mmdet, mmrotate-dev (MMRotate 1.x), openmim, numpy<2"
+run "${PIP[@]}" install -c "$PINS" mmengine mmdet mmrotate-dev numpy openmim \
   || fail "installing the OpenMMLab stack" "see $LOG"
 
 step "5/6 mmrotate-dal (editable, with test extras)"
 run "${PIP[@]}" install -c "$PINS" --no-build-isolation -e ".[tests]" \
   || fail "installing mmrotate-dal" "pip install -e .[tests] failed"
 
-step "6/6 smoke check"
+step "6/6 mim alias (\`mim train mmrotate ...\`) and smoke check"
+run "$PY" tools/mim_alias.py \
+  || fail "installing the mmrotate alias for mim" "see $LOG (tools/mim_alias.py explains)"
 run "$PY" -c "import mmcv._ext, mmdet, mmrotate, mmrotate_dal; print('ok', mmcv.__version__, mmdet.__version__, mmrotate.__version__)" \
   || fail "import smoke check" "the stack installed but does not import together"
+run "${PIP[@]}" check || fail "pip check" "installed distributions have broken requirements"
 echo "$want_stamp" > "$STAMP"
 step "done: $VENV ($("$PY" -c 'import mmcv, mmdet, mmengine, mmrotate, torch; print(f"torch {torch.__version__}, mmcv {mmcv.__version__}, mmengine {mmengine.__version__}, mmdet {mmdet.__version__}, mmrotate {mmrotate.__version__}")'))"

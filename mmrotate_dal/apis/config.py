@@ -17,7 +17,10 @@ def load_config(path: str,
         path (str): config file.
         work_dir (str, optional): output folder; default ``work_dirs/<config name>``.
         cfg_options (dict, optional): ``--cfg-options`` key/values, merged last.
-        data_root (str, optional): DOTA-format root replacing every dataloader's ``data_root``.
+        data_root (str, optional): DOTA-format root replacing every dataloader's ``data_root``;
+            a dataloader using MMRotate's ``DOTADataset`` is switched to
+            :class:`~mmrotate_dal.datasets.DOTALabelDataset`, which also reads full-size DOTA
+            label files (``imagesource:``/``gsd:`` headers).
         iters (int, optional): new length of an iteration-based schedule; LR scheduler
             milestones/ends and checkpoint/validation intervals are rescaled with it.
         seed (int, optional): random seed.
@@ -34,7 +37,10 @@ def load_config(path: str,
         data_root = osp.join(data_root, '')
         for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
             if cfg.get(key) is not None:
-                _dataset(cfg[key])['data_root'] = data_root
+                dataset = _dataset(cfg[key])
+                dataset['data_root'] = data_root
+                if dataset.get('type') in ('DOTADataset', 'mmrotate.DOTADataset'):
+                    dataset['type'] = 'DOTALabelDataset'
     if iters is not None:
         set_max_iters(cfg, iters)
     if seed is not None:
@@ -51,13 +57,16 @@ def load_config(path: str,
 def dota_class_names(data_root: str, split: str = 'train') -> tuple:
     """Sorted class names found in a DOTA-format split's ``labelTxt/*.txt`` files.
 
-    Lines with fewer than 10 fields (DOTA's ``imagesource:``/``gsd:`` headers) are skipped.
+    Files are read by :func:`~mmrotate_dal.datasets.read_dota_labels`: full-size DOTA's
+    ``imagesource:``/``gsd:`` headers are accepted, a malformed line is a ``ValueError`` naming
+    the file and line.
     """
     import glob
+
+    from mmrotate_dal.datasets.dota_labels import read_dota_labels
     names = set()
     for path in glob.glob(osp.join(data_root, split, 'labelTxt', '*.txt')):
-        with open(path) as f:
-            names.update(parts[8] for parts in map(str.split, f) if len(parts) >= 10)
+        names.update(read_dota_labels(path).names)
     if not names:
         raise ValueError(f'no labelled objects in {osp.join(data_root, split, "labelTxt")}')
     return tuple(sorted(names))

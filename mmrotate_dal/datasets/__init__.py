@@ -1,3 +1,6 @@
+from .dota_label_dataset import DOTALabelDataset
+from .dota_labels import DOTALabels, read_dota_labels
 from .synthetic import SYNTHETIC_CLASSES, make_synthetic_dota
 
-__all__ = ['SYNTHETIC_CLASSES', 'make_synthetic_dota']
+__all__ = ['DOTALabelDataset', 'DOTALabels', 'SYNTHETIC_CLASSES', 'make_synthetic_dota',
+           'read_dota_labels']

@@ -1,6 +1,8 @@
 # The synthetic DOTA-format set made by `tools/make_synthetic_dota.py` (default: data/synthetic_dota).
-# MMRotate's DOTADataset reads it unchanged; only the class list differs from DOTA-v1.0.
-dataset_type = 'DOTADataset'
+# DOTALabelDataset is MMRotate's DOTADataset with a label reader that also accepts full-size DOTA
+# files (imagesource:/gsd: headers) and names a bad file/line; only the class list differs from
+# DOTA-v1.0.
+dataset_type = 'DOTALabelDataset'
 data_root = 'data/synthetic_dota/'
 metainfo = dict(classes=('small-vehicle', 'large-vehicle', 'ship', 'bridge'))
 img_scale = (256, 256)
