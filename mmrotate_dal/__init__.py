@@ -3,7 +3,9 @@
 ``import mmrotate_dal`` (or ``custom_imports = dict(imports=['mmrotate_dal'])`` in a config)
 registers MMRotate's and mmdet's own modules (so e.g. ``RBboxOverlaps2D`` resolves even when the
 runner was not started by MMRotate's ``tools/train.py``), then this package's assigners, heads and
-losses, and applies the compatibility fixes in :mod:`mmrotate_dal.utils.compat`.
+losses, and applies the compatibility fixes in :mod:`mmrotate_dal.utils.compat` and the CPU vertex
+sort that lets MMRotate's ``RotatedIoULoss`` run on CPU
+(:mod:`mmrotate_dal.models.losses.diff_iou_rotated_cpu`; CUDA tensors keep mmcv's kernel).
 """
 from mmdet.utils import register_all_modules as _register_mmdet
 from mmrotate.utils import register_all_modules as _register_mmrotate
@@ -16,6 +18,8 @@ from .utils import patch_checkpoint_loading  # noqa: E402
 patch_checkpoint_loading()
 
 from . import analysis, datasets, engine, evaluation, models  # noqa: E402,F401
+
+models.losses.enable_cpu_diff_iou_rotated()  # RotatedIoULoss on CPU tensors (CUDA: mmcv's op)
 from .datasets import SYNTHETIC_CLASSES, make_synthetic_dota  # noqa: E402
 from .models.task_modules.assigners import gmm_separation  # noqa: E402
 

@@ -1,7 +1,8 @@
-# CPU-small rotated ATSS le90: upstream's RotatedATSSHead + RotatedATSSAssigner (topk 9) on the
-# CPU-small backbone/neck. Upstream's box loss, RotatedIoULoss, needs mmcv's CUDA-only
-# diff_iou_rotated_2d; here it is MMRotate's GDLoss (KLD, log1p, tau 1), which runs on CPU and is
-# bounded in [0, 1) like 1 - IoU, with the same loss_weight 2.0.
+# CPU-small rotated ATSS le90: upstream's RotatedATSSHead + RotatedATSSAssigner (topk 9) and
+# upstream's box loss, RotatedIoULoss (linear, weight 2.0), on the CPU-small backbone/neck.
+# mmcv's diff_iou_rotated_2d behind that loss sorts polygon vertices with a CUDA-only kernel;
+# `import mmrotate_dal` (custom_imports) adds the same algorithm for CPU tensors
+# (mmrotate_dal/models/losses/diff_iou_rotated_cpu.py), so the loss runs here unchanged.
 _base_ = './rotated_retinanet_le90_cpu_small.py'
 model = dict(
     bbox_head=dict(
@@ -28,7 +29,7 @@ model = dict(
             target_stds=(1.0, 1.0, 1.0, 1.0, 1.0)),
         loss_cls=dict(
             type='mmdet.FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
-        loss_bbox=dict(type='GDLoss', loss_type='kld', fun='log1p', tau=1.0, loss_weight=2.0),
+        loss_bbox=dict(type='RotatedIoULoss', mode='linear', loss_weight=2.0),
         loss_centerness=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
     train_cfg=dict(
         assigner=dict(

@@ -1,6 +1,6 @@
 # CPU-small sibling of rotated_atss_dal_dota.py: differs from
 # ../baselines/rotated_atss_le90_cpu_small.py only in head type, assigner and classification loss
-# (the box loss stays the baseline's CPU-capable GDLoss).
+# (the box loss stays the baseline's, upstream's RotatedIoULoss).
 _base_ = '../baselines/rotated_atss_le90_cpu_small.py'
 model = dict(
     bbox_head=dict(

@@ -1,6 +1,6 @@
 # CPU-small rotated PAA (max-IoU pool): differs from ../baselines/rotated_atss_le90_cpu_small.py
 # only in the head type (IoU branch instead of centerness, BCE weight 0.5) and the assigner. The
-# box loss is the baseline's CPU-capable GDLoss.
+# box loss is the baseline's, upstream's RotatedIoULoss.
 _base_ = '../baselines/rotated_atss_le90_cpu_small.py'
 model = dict(
     bbox_head=dict(

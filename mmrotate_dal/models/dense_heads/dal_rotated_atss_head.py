@@ -24,7 +24,7 @@ class DALRotatedATSSHead(DALHeadMixin, RotatedATSSHead):
           instead of being weighted and normalised by centerness;
         - the centerness target is clamped to [0, 1]: 0 for an anchor centre outside the GT.
     ``loss_cls`` can be ``MatchingSensitiveFocalLoss`` (w on positives) or any mmdet loss; the
-    ``loss_bbox`` is a plain box loss (e.g. ``GDLoss`` on CPU, ``RotatedIoULoss`` on CUDA).
+    ``loss_bbox`` is a plain box loss (e.g. upstream's ``RotatedIoULoss``, on CPU or CUDA).
     Inference (centerness as score factor) is ATSS's.
     """
 

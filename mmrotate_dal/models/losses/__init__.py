@@ -1,4 +1,6 @@
+from .diff_iou_rotated_cpu import enable_cpu_diff_iou_rotated, sort_vertices
 from .ms_bbox_loss import MatchingSensitiveBBoxLoss
 from .ms_focal_loss import MatchingSensitiveFocalLoss
 
-__all__ = ['MatchingSensitiveFocalLoss', 'MatchingSensitiveBBoxLoss']
+__all__ = ['MatchingSensitiveFocalLoss', 'MatchingSensitiveBBoxLoss',
+           'enable_cpu_diff_iou_rotated', 'sort_vertices']
