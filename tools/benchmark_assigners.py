@@ -14,6 +14,14 @@ cases are checked against what they replace (identical gt_inds, and DAL weights)
 
     python tools/benchmark_assigners.py --gts 10,100,1000 --dense-max-gts 100 --out bench.json
 """
+import os.path as _osp  # noqa: E402
+import sys as _sys  # noqa: E402
+
+_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
+import _quiet  # noqa: E402
+
+_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
+
 import argparse
 import json
 import os

@@ -86,7 +86,7 @@ def run_method(name: str, work_dir: str, data_root: Optional[str] = None,
     if classes is not None:
         set_classes(cfg, classes)
     cfg.log_level = 'WARNING'  # the recorder prints progress; logs and metrics go to the JSON
-    recorder = TrainingRecorderHook(progress=progress)
+    recorder = TrainingRecorderHook(progress=progress, description=f'{name} seed {seed}')
     exact_peak = reset_peak_rss()
     runner = Runner.from_cfg(cfg)
     runner.register_hook(recorder)

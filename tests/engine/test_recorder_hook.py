@@ -43,3 +43,25 @@ def test_wrapped_atss_assigner_still_gets_level_counts_positionally():
     assert recorder.assign_calls == 1 and recorder.assign_seconds > 0
     assert recorder.iter_positives == int((expected.gt_inds > 0).sum())
     assert recorder.iter_gts == 2
+
+
+def test_progress_prints_rich_columns_with_eta_to_a_log(tmp_path):
+    """Not a terminal: the bar's columns (count, loss, elapsed, ETA) as a line every 5%."""
+    import io
+    stream = io.StringIO()
+    recorder = TrainingRecorderHook(progress=True, stream=stream, description='p-dal seed 0')
+    runner = types.SimpleNamespace(model=torch.nn.Module(), max_iters=40, iter=0)
+    recorder.before_train(runner)
+    for i in range(40):
+        runner.iter = i
+        recorder.before_train_iter(runner, i)
+        recorder.after_train_iter(runner, i, outputs=dict(loss=torch.tensor(1.0 / (i + 1))))
+    recorder.after_run(runner)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 20  # every 2 of 40 iterations
+    assert 'p-dal seed 0' in lines[0] and ' 2/40' in lines[0] and 'loss 0.500' in lines[0]
+    assert '40/40' in lines[-1] and 'loss 0.025' in lines[-1]
+    import re
+    assert all(re.search(r'loss \d\.\d{3} \d+:\d\d:\d\d eta (\d+:\d\d:\d\d|-:--:--)$', line)
+               for line in lines)  # elapsed, then ETA
+    assert not any('[#' in line for line in lines)  # no hand-drawn bar

@@ -1,5 +1,5 @@
 """Records what the benchmark reports (losses, iteration and assignment times, metrics) and shows
-a compact progress line while training."""
+a progress bar (rich) with the loss, elapsed time and ETA while training."""
 import functools
 import sys
 import time
@@ -48,15 +48,20 @@ class TrainingRecorderHook(Hook):
     validation) and ``train_seconds``.
 
     Args:
-        progress (bool): print a progress line (iteration, loss, ETA) about every 5% of training.
+        progress (bool): show progress (iterations, loss, elapsed time, ETA) with rich: a live
+            bar on a terminal, otherwise (a log file, CI) the same columns printed as a line about
+            every 5% of training.
         stream: where the progress goes. Defaults to ``sys.stdout``.
+        description (str): label in front of the bar (e.g. the method and seed).
     """
 
     priority = 'VERY_LOW'
 
-    def __init__(self, progress: bool = True, stream=None) -> None:
+    def __init__(self, progress: bool = True, stream=None, description: str = 'train') -> None:
         self.progress = progress
         self.stream = stream or sys.stdout
+        self.description = description
+        self._bar = self._task = None
         self.losses: List[Dict[str, float]] = []
         self.iter_seconds: List[float] = []
         self.assign_seconds = 0.0
@@ -77,6 +82,38 @@ class TrainingRecorderHook(Hook):
                     assigner.assign = _TimedAssigner(assigner, self)
             self._wrapped = True
         self._start = time.perf_counter()
+        if self.progress:
+            self._start_progress(runner.max_iters)
+
+    def _start_progress(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+        console = Console(file=self.stream, width=None if self.stream.isatty() else 100)
+        self._bar = Progress(
+            TextColumn('  {task.description}'), BarColumn(bar_width=24), MofNCompleteColumn(),
+            TextColumn('loss {task.fields[loss]:.3f}'), TimeElapsedColumn(), TextColumn('eta'),
+            TimeRemainingColumn(), console=console, auto_refresh=console.is_terminal)
+        self._task = self._bar.add_task(self.description, total=total, loss=float('nan'))
+        if console.is_terminal:
+            self._bar.start()
+
+    def _update_progress(self, done: int, total: int) -> None:
+        loss = self.losses[-1].get('loss', float('nan'))
+        self._bar.update(self._task, completed=done, loss=loss)
+        if not self._bar.console.is_terminal and (done % max(1, total // 20) == 0
+                                                  or done == total):
+            self._bar.console.print(self._bar.make_tasks_table(self._bar.tasks))
+        if done == total:
+            self._stop_progress()
+
+    def _stop_progress(self) -> None:
+        if self._bar is not None and self._bar.console.is_terminal:
+            self._bar.stop()
+        self._bar = None
+
+    def after_run(self, runner) -> None:
+        self._stop_progress()
 
     def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
         self._iter_start = time.perf_counter()
@@ -88,16 +125,8 @@ class TrainingRecorderHook(Hook):
                             for k, v in (outputs or {}).items()})
         self.positives_per_gt.append(
             round(self.iter_positives / self.iter_gts, 4) if self.iter_gts else float('nan'))
-        done, total = runner.iter + 1, runner.max_iters
-        step = max(1, total // 20)
-        if self.progress and (done % step == 0 or done == total):
-            elapsed = time.perf_counter() - self._start
-            eta = elapsed / done * (total - done)
-            width = 24
-            bar = '#' * int(width * done / total) + '.' * (width - int(width * done / total))
-            loss = self.losses[-1].get('loss', float('nan'))
-            print(f'  [{bar}] {done:>5}/{total}  loss {loss:.3f}  '
-                  f'{elapsed:6.0f}s elapsed, eta {eta:4.0f}s', file=self.stream, flush=True)
+        if self._bar is not None:
+            self._update_progress(runner.iter + 1, runner.max_iters)
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         self.metrics = dict(metrics or {})
