@@ -65,6 +65,9 @@ def parse_args(argv=None):
                         'looked up (default: the work dir)')
     parser.add_argument('--rerun', action='store_true', help='run stored (method, seed) pairs again')
     parser.add_argument('--no-progress', action='store_true')
+    parser.add_argument('--pictures', action=argparse.BooleanOptionalAction, default=None,
+                        help='draw each method\'s detections on the first validation image, side '
+                        'by side, one PNG per seed in the results dir (default: on for the demo)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='config overrides applied to every method')
     args = parser.parse_args(argv)
@@ -168,7 +171,38 @@ def main(argv=None):
     write_json(results, meta, json_path, summary)
     plot(results, png_path)
     print(f'\nwrote {json_path} and {png_path} ({meta["total_seconds"]:.0f} s in total)')
+    if args.pictures or (args.pictures is None and argv_is_demo(argv)):
+        write_pictures(args, data, results_dir, classes)
     return results
+
+
+def write_pictures(args, data, results_dir, classes) -> list:
+    """Side-by-side detections of every method on the first validation image, one PNG per seed."""
+    import glob
+
+    from mmrotate_dal.apis import method_config
+    from mmrotate_dal.apis.inference import compare_detections, last_checkpoint
+    images = sorted(glob.glob(osp.join(data, 'val', 'images', '*')))
+    if not images:
+        print(f'no validation image in {data}/val/images: no pictures')
+        return []
+    written = []
+    for seed in args.seed_list:
+        runs = []
+        for m in args.method_list:
+            ckpt = last_checkpoint(osp.join(args.work_dir, f'{m}_seed{seed}'))
+            if ckpt is None:
+                print(f'   {m} seed {seed}: no checkpoint in {args.work_dir} (stored result '
+                      'only), left out of the picture')
+                continue
+            runs.append((f'{m} seed {seed}', method_config(m), ckpt))
+        if runs:
+            out = osp.join(results_dir, f'detections_seed{seed}.png')
+            written.append(compare_detections(runs, images[0], out, classes=classes))
+    for path in written:
+        print(f'wrote {path} (detections on {osp.relpath(images[0], os.getcwd())}, '
+              'side by side)')
+    return written
 
 
 if __name__ == '__main__':

@@ -19,7 +19,7 @@ def benchmark_run(synthetic_root, tmp_path_factory):
     work = str(tmp_path_factory.mktemp('bench'))
     bench = load_tool('benchmark')
     results = bench.main(['--methods', 'maxiou,dal', '--data', synthetic_root, '--iters', '3',
-                          '--work-dir', work, '--no-progress', '--cfg-options',
+                          '--work-dir', work, '--no-progress', '--pictures', '--cfg-options',
                           'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
                           'train_dataloader.persistent_workers=False',
                           'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False'])
@@ -44,6 +44,51 @@ def test_benchmark_writes_table_json_and_png(benchmark_run):
         data['results'][1]['AP50'] - data['results'][0]['AP50'])]
     assert data['meta']['command'].startswith('python')
     assert is_png(osp.join(work, 'results.png'))
+    import mmcv
+    picture = mmcv.imread(osp.join(work, 'detections_seed0.png'))
+    assert picture.shape == (28 + 512, 2 * 512 + 8, 3)  # two methods, 256 px drawn at 2x
+
+
+def test_image_demo_draws_detections(benchmark_run, synthetic_root, tmp_path):
+    import glob
+
+    import mmcv
+    import numpy as np
+    import torch
+    from mmengine.structures import InstanceData
+    from mmdet.structures import DetDataSample
+    from tests.conftest import CONFIGS
+    from mmrotate_dal.apis.inference import draw_detections, load_detector
+    work, _ = benchmark_run
+    config = f'{CONFIGS}/baselines/rotated_retinanet_le90_cpu_small.py'
+    ckpt = osp.join(work, 'maxiou_seed0', 'iter_3.pth')
+    image = sorted(glob.glob(osp.join(synthetic_root, 'val', 'images', '*.png')))[0]
+    tool = load_tool('image_demo')
+    out = tmp_path / 'det.png'
+    res = tool.main([config, ckpt, image, '--out', str(out), '--score-thr', '0'])
+    assert is_png(out) and mmcv.imread(str(out)).shape == (256, 256, 3)
+    assert res['detections'] == len(res['result'].pred_instances)
+
+    # a known box is drawn where it is, and nothing far from it changes
+    model = load_detector(config, ckpt)
+    sample = DetDataSample()
+    sample.pred_instances = InstanceData(bboxes=torch.tensor([[128., 128., 80., 30., 0.]]),
+                                         scores=torch.tensor([0.9]), labels=torch.tensor([1]))
+    drawn = draw_detections(model, image, sample, score_thr=0.5)
+    original = mmcv.imread(image, channel_order='rgb')
+    assert drawn.shape == original.shape
+    assert np.abs(drawn[128, 86:90].astype(int) - original[128, 86:90]).max() > 30  # left edge
+    assert np.array_equal(drawn[:60, :60], original[:60, :60])
+    hidden = draw_detections(model, image, sample, score_thr=0.95)  # below the threshold
+    assert np.array_equal(hidden, original)
+    assert draw_detections(model, image, sample, 0.5, scale=2).shape == (512, 512, 3)
+
+    with pytest.raises(FileNotFoundError, match='checkpoint'):
+        load_detector(config, str(tmp_path / 'missing.pth'))
+    with pytest.raises(FileNotFoundError, match='image'):
+        tool.main([config, ckpt, str(tmp_path / 'missing.png')])
+    with pytest.raises(SystemExit):
+        tool.main([config, ckpt, image, '--score-thr', '2'])
 
 
 def test_analyze_matching_side_by_side(benchmark_run, synthetic_root, tmp_path):
