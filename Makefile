@@ -1,11 +1,13 @@
 # The README's first commands. Both set everything up first (tools/bootstrap.sh is idempotent).
-VENV ?= .venv
+# STACK=onedl uses the OneDL fork in .venv-onedl (make setup STACK=onedl, make test STACK=onedl).
+STACK ?= default
+VENV ?= $(if $(filter onedl,$(STACK)),.venv-onedl,.venv)
 PY := $(VENV)/bin/python
 
 .PHONY: setup demo test data clean
 
 setup:
-	@tools/bootstrap.sh
+	@STACK=$(STACK) VENV=$(abspath $(VENV)) tools/bootstrap.sh
 
 demo: setup
 	@$(PY) tools/benchmark.py

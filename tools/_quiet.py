@@ -10,6 +10,7 @@ Silenced, and why each is harmless here:
 - setuptools: "pkg_resources is deprecated as an API" (mmengine imports pkg_resources).
 - MMRotate: "The `clip` function does nothing in `RotatedBoxes`" (mmdet's Resize clips boxes).
 - torch: "`torch.cuda.amp.autocast(args...)` is deprecated" (MMRotate's RotatedIoULoss).
+- mmdet: "`num_anchors` is deprecated" (mmdet's own ATSSHead builds its layers with it).
 - mmengine logger: the "optim_wrapper" registry scope fallback (the optimizer wrapper lives in
   mmengine; the fallback is the intended registry), "FileClient"/"HardDiskBackend" deprecations
   (mmengine's own checkpoint hook), and "Reach the end of the dataloader, it will be restarted"
@@ -23,6 +24,7 @@ PYTHON_WARNINGS = [
     (UserWarning, r'pkg_resources is deprecated as an API'),
     (UserWarning, r'The `clip` function does nothing in `RotatedBoxes`'),
     (FutureWarning, r'`torch\.cuda\.amp\.autocast\(args\.\.\.\)` is deprecated'),
+    (UserWarning, r'DeprecationWarning: `num_anchors` is deprecated'),
 ]
 MMENGINE_LOG_MESSAGES = [
     r'Failed to search registry with scope "mmrotate" in the "optim_wrapper" registry tree',

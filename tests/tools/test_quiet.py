@@ -11,7 +11,7 @@ from tests.utils.test_compat import load_tool
 
 NOISE = ['pkg_resources is deprecated', 'The `clip` function does nothing', 'torch.cuda.amp',
          '"optim_wrapper" registry tree', '"FileClient" will be deprecated', 'HardDiskBackend',
-         'Reach the end of the dataloader']
+         'Reach the end of the dataloader', '`num_anchors` is deprecated']
 
 
 @pytest.mark.slow
