@@ -63,7 +63,7 @@ if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_
   exit 0
 fi
 
-step "1/6 python: creating $VENV (stack: $STACK)"
+step "1/6 python: $VENV (stack: $STACK)"
 "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' >> "$LOG" 2>&1 \
   || fail "python check" "$PYTHON is not Python 3.11 (set PYTHON=python3.11)"
 [ -x "$VENV/bin/python" ] || run "$PYTHON" -m venv "$VENV" || fail "creating the venv" "python -m venv failed"
