@@ -74,3 +74,28 @@ def test_mim_train_and_test_mmrotate(synthetic_root, tmp_path):
                           text=True, cwd=REPO, env=env)
     assert test.returncode == 0, test.stdout[-3000:] + test.stderr[-3000:]
     assert 'dota/mAP' in test.stdout + test.stderr and 'Testing finished' in test.stdout
+
+
+def test_alias_refuses_what_it_cannot_fix(monkeypatch):
+    alias = load_tool('mim_alias')
+    monkeypatch.setattr(alias.metadata, 'packages_distributions', lambda: {})
+    with pytest.raises(RuntimeError, match='no installed distribution provides'):
+        alias.find_provider()
+    monkeypatch.setattr(alias.metadata, 'packages_distributions',
+                        lambda: {'mmrotate': ['mmrotate-dev', 'onedl-mmrotate']})
+    with pytest.raises(RuntimeError, match='several distributions'):
+        alias.find_provider()
+
+    class Old:
+        version = '0.3.4'
+    monkeypatch.setattr(alias.metadata, 'packages_distributions',
+                        lambda: {'mmrotate': ['mmrotate']})
+    monkeypatch.setattr(alias.metadata, 'distribution', lambda name: Old())
+    with pytest.raises(RuntimeError, match='MMRotate 0.x'):
+        alias.find_provider()
+    # a provider outside this interpreter's site-packages (an editable checkout)
+    monkeypatch.setattr(alias, 'find_provider',
+                        lambda: alias.Provider('mmrotate-dev', '1.0.1', '/src/mmrotate'))
+    with pytest.raises(RuntimeError, match='editable'):
+        alias.ensure_alias()
+    assert alias.main(['--check']) == 1
