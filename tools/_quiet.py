@@ -1,7 +1,8 @@
 """Silence known-harmless third-party warnings, for this repository's tools only.
 
-Each tool calls :func:`install` first thing (before mmengine is imported), so a first run shows
-the setup line and the progress, not deprecation noise from the stack. Library users who
+Each tool imports this module first thing (``import _quiet``: a script's own folder is on
+``sys.path``), which calls :func:`install` before mmengine is imported, so a first run shows the
+setup line and the progress, not deprecation noise from the stack. Library users who
 ``import mmrotate_dal`` get nothing of this: it is never imported by the package. Only the exact
 messages below are hidden; any other warning still shows. Standard library only, so that it can
 run before the stack is imported.
@@ -64,3 +65,6 @@ def install() -> None:
 
     quiet_init._quiet = True
     MMLogger.__init__ = quiet_init
+
+
+install()

@@ -19,13 +19,7 @@ val images; generated if absent) and the others data/synthetic_dota (200 train, 
 takes a DOTA-format root with train/{images,labelTxt} and val/{images,labelTxt}; its class names
 are read from the training labels (every method's heads are resized to them).
 """
-import os.path as _osp  # noqa: E402
-import sys as _sys  # noqa: E402
-
-_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
-import _quiet  # noqa: E402
-
-_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
+import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
 import argparse
 import os

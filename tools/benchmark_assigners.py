@@ -14,13 +14,7 @@ cases are checked against what they replace (identical gt_inds, and DAL weights)
 
     python tools/benchmark_assigners.py --gts 10,100,1000 --dense-max-gts 100 --out bench.json
 """
-import os.path as _osp  # noqa: E402
-import sys as _sys  # noqa: E402
-
-_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
-import _quiet  # noqa: E402
-
-_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
+import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
 import argparse
 import json

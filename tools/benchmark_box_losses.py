@@ -6,13 +6,7 @@ and the median training-step time of the CPU-small rotated ATSS detector with ea
 
     python tools/benchmark_box_losses.py --pairs 256,1024,4096 --iters 30 --out losses.json
 """
-import os.path as _osp  # noqa: E402
-import sys as _sys  # noqa: E402
-
-_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
-import _quiet  # noqa: E402
-
-_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
+import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
 import argparse
 import json

@@ -14,13 +14,7 @@ For every GT of the split (the config's validation pipeline, no augmentation) it
 This is the check that shows, before any training, that RetinaNet's upstream anchors (32-51 px at
 P3) cannot reach IoU 0.5 for most 16 px objects.
 """
-import os.path as _osp  # noqa: E402
-import sys as _sys  # noqa: E402
-
-_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
-import _quiet  # noqa: E402
-
-_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
+import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
 import argparse
 import json

@@ -15,13 +15,7 @@ Sections (each prints a markdown table; --out collects them with the machine's n
            10/100/1000/2000 GTs, with peak device memory and a check that both agree
 --quick uses the CPU-small configs, 256 px, 2 steps and small timing sizes.
 """
-import os.path as _osp  # noqa: E402
-import sys as _sys  # noqa: E402
-
-_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
-import _quiet  # noqa: E402
-
-_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
+import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
 import argparse
 import os

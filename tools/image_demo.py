@@ -10,18 +10,12 @@ Uses mmdet's init_detector/inference_detector and MMRotate's RotLocalVisualizer.
 the picture goes to <image name>_det.png in the current folder. Prints the detections above the
 threshold (class, score, cx cy w h angle).
 """
-import os.path as _osp  # noqa: E402
-import sys as _sys  # noqa: E402
+import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
-_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
-import _quiet  # noqa: E402
-
-_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import os.path as osp  # noqa: E402
-import sys  # noqa: E402
+import argparse
+import os
+import os.path as osp
+import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -10,13 +10,7 @@ Reads every ``<method>_seed<k>.json`` that ``tools/benchmark.py`` stored in the 
   4. positives per GT during training (mean over seeds) in the windows 0-10%, 10-30% and 30-100%
      of the schedule (DAL's alpha is 1 before 10% and reaches its final value at 30%).
 """
-import os.path as _osp  # noqa: E402
-import sys as _sys  # noqa: E402
-
-_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
-import _quiet  # noqa: E402
-
-_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
+import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
 import argparse
 import glob

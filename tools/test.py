@@ -3,13 +3,7 @@
 
     python tools/test.py CONFIG CHECKPOINT [--data DIR] [--work-dir DIR] [--out results.pkl]
 """
-import os.path as _osp  # noqa: E402
-import sys as _sys  # noqa: E402
-
-_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
-import _quiet  # noqa: E402
-
-_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
+import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
 import argparse
 import os.path as osp

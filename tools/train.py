@@ -5,13 +5,7 @@
     python tools/train.py CONFIG --resume            # continue from work_dir's last checkpoint
     python tools/train.py CONFIG --data data/my_dota --iters 200 --work-dir work_dirs/x
 """
-import os.path as _osp  # noqa: E402
-import sys as _sys  # noqa: E402
-
-_sys.path.append(_osp.dirname(_osp.abspath(__file__)))
-import _quiet  # noqa: E402
-
-_quiet.install()  # known-harmless third-party warnings, tools only (tools/_quiet.py)
+import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
 import argparse
 import sys

@@ -1,6 +1,7 @@
 """Checkpoints save and resume under the installed torch (>= 2.6 defaults weights_only=True)."""
 import importlib.util
 import os.path as osp
+import sys
 
 import pytest
 import torch
@@ -11,6 +12,10 @@ from tests.conftest import CONFIGS, REPO
 
 
 def load_tool(name):
+    """Load ``tools/<name>.py`` as a module, with ``tools/`` on ``sys.path`` as when it is run."""
+    tools = osp.join(REPO, 'tools')
+    if tools not in sys.path:
+        sys.path.append(tools)
     spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
