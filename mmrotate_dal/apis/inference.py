@@ -43,7 +43,7 @@ def load_detector(config: str, checkpoint: str, device: str = 'cpu',
         set_classes(cfg, classes)
     dataset = _dataset(cfg.test_dataloader)
     dataset['pipeline'] = [step for step in dataset['pipeline']
-                           if not str(step['type']).split('.')[-1] in ANNOTATION_STEPS]
+                           if str(step['type']).split('.')[-1] not in ANNOTATION_STEPS]
     with DefaultScope.overwrite_default_scope('mmrotate'):
         model = init_detector(cfg, checkpoint, device=device)
     if not model.dataset_meta.get('classes'):

@@ -75,19 +75,16 @@ def sort_vertices(vertices: Tensor, mask: Tensor, num_valid: Tensor) -> Tensor:
     rows = torch.arange(P, device=v.device)
     prev = None
     for j in range(MAX_NUM_VERT_IDX - 1):
-        take = torch.zeros_like(nv)
-        current = None  # None: the sentinel
+        current = torch.full_like(nv, -1)  # the running minimum; -1: the sentinel
         for k in range(24):
-            below = sentinel[:, k] if current is None else torch.where(
-                current < 0, sentinel[:, k], before[rows, k, current.clamp(min=0)])
+            below = torch.where(current < 0, sentinel[:, k],
+                                before[rows, k, current.clamp(min=0)])
             ok = m[:, k] & below
             if prev is not None:
-                ok = ok & before[rows, prev, k]
-            take = torch.where(ok, torch.full_like(take, k), take)
-            current = torch.where(ok, torch.full_like(take, k),
-                                  torch.full_like(take, -1) if current is None else current)
-        idx[:, j] = take
-        prev = take
+                ok &= before[rows, prev, k]
+            current = torch.where(ok, k, current)
+        prev = current.clamp(min=0)  # nothing taken: slot 0, as in the kernel
+        idx[:, j] = prev
     count = nv.clamp(max=MAX_NUM_VERT_IDX - 1)
     slots = torch.arange(MAX_NUM_VERT_IDX, device=v.device)
     idx = torch.where(slots[None] == count[:, None], idx[:, :1], idx)  # repeat the first
