@@ -89,7 +89,9 @@ class TrainingRecorderHook(Hook):
         from rich.console import Console
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
-        console = Console(file=self.stream, width=None if self.stream.isatty() else 100)
+        console = Console(file=self.stream)
+        if not console.is_terminal:  # a log: wide enough for one line per report
+            console.width = 100
         self._bar = Progress(
             TextColumn('  {task.description}'), BarColumn(bar_width=24), MofNCompleteColumn(),
             TextColumn('loss {task.fields[loss]:.3f}'), TimeElapsedColumn(), TextColumn('eta'),
