@@ -106,8 +106,8 @@ else
       || fail "downloading the $MMCV_DIST sdist" "pip download $MMCV_DIST==$MMCV_VERSION failed"
     run tar -xzf "$SRC"/*mmcv-*.tar.gz -C "$SRC" || fail "unpacking the $MMCV_DIST sdist"
     MMCV_SRC="$(ls -d "$SRC"/*mmcv-*/ | head -n 1)"
-    # Current torch headers need C++20; mmcv's (and onedl-mmcv's) setup.py hard-codes -std=c++17. Patch the unpacked
-    # sdist (a private copy in the cache), never site-packages.
+    # Current torch headers need C++20; mmcv's (and onedl-mmcv's) setup.py hard-codes
+    # -std=c++17. Patch the unpacked sdist (a private copy in the cache), never site-packages.
     TORCH_MAJOR_MINOR="$("$PY" -c 'import torch; print(".".join(torch.__version__.split(".")[:2]))')"
     if "$PY" -c "import sys; sys.exit(tuple(map(int, '$TORCH_MAJOR_MINOR'.split('.'))) < (2, 10))"; then
       sed -i 's/-std=c++17/-std=c++20/g' "$MMCV_SRC/setup.py"

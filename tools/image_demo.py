@@ -13,7 +13,6 @@ threshold (class, score, cx cy w h angle).
 import _quiet  # noqa: F401  (first: hides known-harmless third-party warnings; tools only)
 
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -39,20 +38,17 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    import mmcv
-    from mmrotate_dal.apis.inference import detect, draw_detections, load_detector
+    from mmdet.structures.bbox import get_box_tensor
+    from mmrotate_dal.apis.inference import detect, draw_detections, load_detector, write_rgb
     model = load_detector(args.config, args.checkpoint, args.device, args.cfg_options)
     result = detect(model, args.image)
     picture = draw_detections(model, args.image, result, args.score_thr)
-    out = args.out or osp.splitext(osp.basename(args.image))[0] + '_det.png'
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    mmcv.imwrite(picture[..., ::-1], out)
+    out = write_rgb(picture, args.out or osp.splitext(osp.basename(args.image))[0] + '_det.png')
     pred = result.pred_instances
     keep = pred.scores >= args.score_thr
     classes = model.dataset_meta['classes']
     print(f'{int(keep.sum())} detections with score >= {args.score_thr} (of {len(pred)}):')
-    boxes = getattr(pred.bboxes, 'tensor', pred.bboxes)  # RotatedBoxes or (N, 5) tensor
-    for box, score, label in zip(boxes[keep].tolist(), pred.scores[keep].tolist(),
+    for box, score, label in zip(get_box_tensor(pred.bboxes)[keep].tolist(), pred.scores[keep].tolist(),
                                  pred.labels[keep].tolist()):
         print(f'  {classes[label]:<16} {score:.2f}  ' + ' '.join(f'{v:.1f}' for v in box))
     print(f'wrote {out}')

@@ -78,6 +78,7 @@ def draw_detections(model, image: str, result, score_thr: float = 0.3,
         np.ndarray: (H * scale, W * scale, 3) uint8 RGB picture.
     """
     import mmcv
+    from mmdet.structures.bbox import get_box_tensor
     from mmengine.registry import DefaultScope
     from mmrotate.visualization import RotLocalVisualizer
     if not 0 <= score_thr <= 1:
@@ -86,8 +87,7 @@ def draw_detections(model, image: str, result, score_thr: float = 0.3,
     if scale != 1:
         img = mmcv.imrescale(img, scale, interpolation='nearest')
         result = result.clone()
-        boxes = getattr(result.pred_instances.bboxes, 'tensor', result.pred_instances.bboxes)
-        boxes = boxes.clone()
+        boxes = get_box_tensor(result.pred_instances.bboxes).clone()
         boxes[:, :4] *= scale
         result.pred_instances.bboxes = boxes
     with DefaultScope.overwrite_default_scope('mmrotate'):
@@ -109,7 +109,6 @@ def side_by_side(panels: Sequence[Tuple[str, np.ndarray]], out_file: str) -> str
         str: ``out_file``.
     """
     import cv2
-    import mmcv
     if not panels:
         raise ValueError('no pictures to put side by side')
     tiles: List[np.ndarray] = []
@@ -121,8 +120,14 @@ def side_by_side(panels: Sequence[Tuple[str, np.ndarray]], out_file: str) -> str
         tiles.append(np.concatenate([bar, img], 0))
     gap = np.full((tiles[0].shape[0], 8, 3), 255, np.uint8)
     canvas = np.concatenate([t for tile in tiles for t in (tile, gap)][:-1], 1)
+    return write_rgb(canvas, out_file)
+
+
+def write_rgb(picture: np.ndarray, out_file: str) -> str:
+    """Write an (H, W, 3) uint8 RGB picture (PNG/JPG by extension), creating its folder."""
+    import mmcv
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
-    mmcv.imwrite(canvas[..., ::-1], out_file)
+    mmcv.imwrite(picture[..., ::-1], out_file)
     return out_file
 
 

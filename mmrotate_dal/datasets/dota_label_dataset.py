@@ -15,13 +15,14 @@ class DOTALabelDataset(DOTADataset):
 
     Upstream's ``load_data_list`` fails on the ``imagesource:``/``gsd:`` header lines of
     full-size DOTA files (``ValueError: could not convert string to float``) and on a class
-    name missing from ``metainfo`` (a bare ``KeyError``). This subclass parses each file with :func:`read_dota_labels` (headers and a
-    missing difficulty field accepted) and names the file and the unknown class in its error.
+    name missing from ``metainfo`` (a bare ``KeyError``). This subclass parses each file with
+    :func:`read_dota_labels` (headers and a missing difficulty field accepted) and names the file
+    and the unknown class in its error.
     Files are read in sorted order (upstream: the file system's listing order), so the index of
     an image, and with a seed the sampling order, is the same on every machine. Everything else
     (``diff_thr``, ``img_suffix``, ``ann_file=''`` for unlabelled images, the data-info keys) is
-    upstream's. The package's dataset configs use it; with ``--data`` the tools
-    switch a config's ``DOTADataset`` to it.
+    upstream's. The package's dataset configs use it; with ``--data`` the tools switch a
+    config's ``DOTADataset`` to it.
     """
 
     def load_data_list(self) -> List[dict]:

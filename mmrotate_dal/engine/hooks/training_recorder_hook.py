@@ -70,7 +70,7 @@ class TrainingRecorderHook(Hook):
         self.curve: List[tuple] = []
         self.positives_per_gt: List[float] = []
         self.iter_positives = self.iter_gts = 0
-        self._start = self._iter_start = 0.0
+        self._iter_start = 0.0
         self._wrapped = False
 
     def before_train(self, runner) -> None:
@@ -81,7 +81,6 @@ class TrainingRecorderHook(Hook):
                 if assigner is not None and hasattr(assigner, 'assign'):
                     assigner.assign = _TimedAssigner(assigner, self)
             self._wrapped = True
-        self._start = time.perf_counter()
         if self.progress:
             self._start_progress(runner.max_iters)
 
