@@ -63,13 +63,21 @@ def find_provider(module: str = ALIAS) -> Provider:
     return Provider(_canonical(dist.metadata['Name']), dist.version, module_dir)
 
 
-def installed_alias() -> Optional[metadata.Distribution]:
-    """The installed ``mmrotate`` distribution, if it is this tool's file-less alias."""
+def _installed(name: str) -> Optional[metadata.Distribution]:
     try:
-        dist = metadata.distribution(ALIAS)
+        return metadata.distribution(name)
     except metadata.PackageNotFoundError:
         return None
-    return dist if MARKER in (dist.metadata.get('Keywords') or '') else None
+
+
+def _is_alias(dist: metadata.Distribution) -> bool:
+    return MARKER in (dist.metadata.get('Keywords') or '')
+
+
+def installed_alias() -> Optional[metadata.Distribution]:
+    """The installed ``mmrotate`` distribution, if it is this tool's file-less alias."""
+    dist = _installed(ALIAS)
+    return dist if dist is not None and _is_alias(dist) else None
 
 
 def alias_requirement(provider: Provider) -> str:
@@ -133,13 +141,10 @@ def ensure_alias(check_only: bool = False) -> str:
     if alias_is_current(provider):
         return (f'alias {ALIAS} {provider.version} -> {provider.name} already installed; '
                 'nothing to do')
-    try:
-        metadata.distribution(ALIAS)
-        if installed_alias() is None:
-            raise RuntimeError(f'a distribution named `{ALIAS}` that is not this tool\'s alias is '
-                               f'installed next to {provider.name}: pip uninstall {ALIAS}')
-    except metadata.PackageNotFoundError:
-        pass
+    existing = _installed(ALIAS)
+    if existing is not None and not _is_alias(existing):
+        raise RuntimeError(f'a distribution named `{ALIAS}` that is not this tool\'s alias is '
+                           f'installed next to {provider.name}: pip uninstall {ALIAS}')
     if check_only:
         raise RuntimeError(f'alias {ALIAS} -> {alias_requirement(provider)} missing or stale '
                            '(run tools/mim_alias.py)')
