@@ -12,6 +12,7 @@ bars, AP50 during training, training loss) to --results-dir.
     python tools/benchmark.py --protocol dal --seeds 0,1,2      # the DAL protocol (3 arms x 3 seeds)
     python tools/benchmark.py --protocol paa --seeds 0,1,2      # ATSS vs PAA (both pools)
     python tools/benchmark.py --methods maxiou,atss,dal --iters 300 --seeds 0
+    python tools/benchmark.py --protocol assign --seeds 0,1,2 --iters 2400 --jobs 2  # 2 at a time
     python tools/benchmark.py --data data/my_dota_split --work-dir work_dirs/bench_mine
 
 Without --data, the 'p-' (protocol) methods use data/synthetic_dota_protocol (200 train and 200
@@ -58,6 +59,11 @@ def parse_args(argv=None):
     parser.add_argument('--results-dir', help='where each (method, seed) result is stored and '
                         'looked up (default: the work dir)')
     parser.add_argument('--rerun', action='store_true', help='run stored (method, seed) pairs again')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs trained at once, each in its own process with one torch thread '
+                        '(CUDA_VISIBLE_DEVICES is left to the caller); a finished run is stored '
+                        'at once, its log is <work-dir>/logs/<method>_seed<seed>.log (default 1: '
+                        'in this process)')
     parser.add_argument('--no-progress', action='store_true')
     parser.add_argument('--pictures', action=argparse.BooleanOptionalAction, default=None,
                         help='draw each method\'s detections on the first validation image, side '
@@ -74,6 +80,8 @@ def parse_args(argv=None):
     if not seeds or len(set(seeds)) != len(seeds):
         parser.error(f'--seeds needs distinct integers, got {args.seeds!r}')
     args.seed_list = seeds
+    if args.jobs < 1:
+        parser.error(f'--jobs must be >= 1, got {args.jobs}')
     if args.protocol:
         args.method_list = list(PROTOCOLS[args.protocol]['methods'])
         args.baseline = args.baseline or PROTOCOLS[args.protocol]['baseline']
@@ -135,12 +143,14 @@ def main(argv=None):
                 iters=args.iters, cfg_options=args.cfg_options)
 
     start = time.time()
+    if args.jobs > 1:
+        run_in_parallel(args, results_dir)
     results = []
     runs = [(m, s) for s in args.seed_list for m in args.method_list]  # seed-major: pairs first
     for i, (m, seed) in enumerate(runs, 1):
-        stored = None if args.rerun else load_result(results_dir, m, seed)
-        if stored is not None and args.iters is not None and stored['iters'] != args.iters:
-            stored = None  # a different schedule: not the same run
+        stored = None if args.rerun and args.jobs == 1 else load_result(results_dir, m, seed)
+        if not _stored(stored, args.iters):
+            stored = None  # not run yet, or a different schedule: not the same run
         if stored is not None:
             print(f'== [{i}/{len(runs)}] {m} seed {seed}: stored result, skipped', flush=True)
             results.append(stored)
@@ -168,6 +178,77 @@ def main(argv=None):
     if args.pictures or (args.pictures is None and argv_is_demo(argv)):
         write_pictures(args, data, results_dir, classes)
     return results
+
+
+def child_command(args, method: str, seed: int, results_dir: str) -> list:
+    """The ``tools/benchmark.py`` command that trains and stores one (method, seed) run."""
+    cmd = [sys.executable, osp.abspath(__file__), '--methods', method, '--seeds', str(seed),
+           '--work-dir', args.work_dir, '--results-dir', results_dir, '--no-progress',
+           '--no-pictures']
+    if args.iters is not None:
+        cmd += ['--iters', str(args.iters)]
+    if args.data is not None:
+        cmd += ['--data', args.data]
+    if args.rerun:
+        cmd.append('--rerun')
+    if args.cfg_options:
+        cmd += ['--cfg-options'] + [f'{k}={_option_value(v)}' for k, v in args.cfg_options.items()]
+    return cmd
+
+
+def _option_value(value) -> str:
+    """A ``--cfg-options`` value written back the way mmengine's DictAction reads it."""
+    if isinstance(value, (list, tuple)):
+        inner = ','.join(_option_value(v) for v in value)
+        return f'[{inner}]' if isinstance(value, list) else f'({inner})'
+    return str(value)
+
+
+def run_in_parallel(args, results_dir: str) -> None:
+    """Train the runs that are not stored yet, ``args.jobs`` at a time, one process each.
+
+    Each child is this script for one (method, seed) with one torch thread; it stores its result
+    as it finishes, so the caller then finds every run stored. A failed run is reported with the
+    tail of its log and makes the whole command fail after the others have finished.
+    """
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mmrotate_dal.apis import load_result
+    pending = [(m, s) for s in args.seed_list for m in args.method_list
+               if args.rerun or not _stored(load_result(results_dir, m, s), args.iters)]
+    if not pending:
+        return
+    log_dir = osp.join(args.work_dir, 'logs')
+    os.makedirs(log_dir, exist_ok=True)
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    print(f'training {len(pending)} run(s), {args.jobs} at a time (one process and one torch '
+          f'thread each; logs in {log_dir})', flush=True)
+
+    def one(job):
+        method, seed = job
+        log = osp.join(log_dir, f'{method}_seed{seed}.log')
+        begin = time.time()
+        with open(log, 'w') as f:
+            code = subprocess.call(child_command(args, method, seed, results_dir), env=env,
+                                   stdout=f, stderr=subprocess.STDOUT)
+        print(f'   {method} seed {seed}: {"done" if code == 0 else f"FAILED (exit {code})"} '
+              f'in {time.time() - begin:.0f} s (log: {log})', flush=True)
+        return job, code, log
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        outcomes = list(pool.map(one, pending))
+    failed = [(job, log) for job, code, log in outcomes if code != 0]
+    for (method, seed), log in failed:
+        with open(log) as f:
+            tail = f.read()[-2000:]
+        print(f'--- {method} seed {seed} failed; the end of {log}:\n{tail}', file=sys.stderr)
+    if failed:
+        raise SystemExit(f'{len(failed)} of {len(pending)} run(s) failed')
+
+
+def _stored(result, iters) -> bool:
+    return result is not None and (iters is None or result['iters'] == iters)
 
 
 def write_pictures(args, data, results_dir, classes) -> list:

@@ -35,6 +35,15 @@ def _mean(values):
     return statistics.fmean(values) if values else float('nan')
 
 
+def also_against(methods, baseline):
+    """Second baselines a protocol names (``also_against``) that are among ``methods``."""
+    from mmrotate_dal.apis import PROTOCOLS
+    for proto in PROTOCOLS.values():
+        if set(methods) <= set(proto['methods']):
+            return [m for m in proto.get('also_against', ()) if m in methods and m != baseline]
+    return []
+
+
 def report(results, baseline=None):
     from mmrotate_dal.apis import PROTOCOLS, summarize, summary_table
     methods = list(dict.fromkeys(r['method'] for r in results))
@@ -47,6 +56,9 @@ def report(results, baseline=None):
     order = {m: i for i, m in enumerate(methods)}
     results = sorted(results, key=lambda r: (order[r['method']], r['seed']))
     out = ['#### AP over seeds', '', summary_table(summarize(results, baseline), baseline), '']
+    for other in also_against(methods, baseline):
+        out += [f'#### Per-seed deltas against {other}', '',
+                summary_table(summarize(results, other), other), '']
 
     classes = list(dict.fromkeys(c for r in results for c in r.get('per_class_AP50', {})))
     if classes:

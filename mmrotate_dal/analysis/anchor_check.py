@@ -9,7 +9,8 @@ pipeline, no augmentation) it measures
   (:func:`min_reachable_input_iou`);
 - the positives per GT under several assigners, run on the anchors with untrained predictions
   (each prediction equal to its anchor, logits 0): the config's own assigner and the references
-  max-IoU 0.5/0.4 (all tied anchors, or one forced), ATSS top-9 and DAL (where ``fa = sa``).
+  max-IoU 0.5/0.4 (all tied anchors, or one forced), S3FD, HAMBox, ATSS top-9, PAA and DAL (the
+  prediction-aware ones see ``fa = sa``).
 
 Everything is reported per class, because object sizes differ by class.
 """
@@ -34,7 +35,10 @@ REFERENCE_ASSIGNERS = {
     'max-IoU 0.5/0.4, one forced': dict(type='SparseMaxIoUAssigner', pos_iou_thr=0.5,
                                         neg_iou_thr=0.4, min_pos_iou=0, gt_max_assign_all=False,
                                         iou_calculator=SPARSE_IOU),
+    'S3FD 0.35 + compensation': dict(type='S3FDAssigner'),
+    'HAMBox (untrained: fa = sa)': dict(type='HAMBoxAssigner'),
     'ATSS top-9': dict(type='RotatedATSSAssigner', topk=9, iou_calculator=SPARSE_IOU),
+    'PAA (untrained: logits 0, fa = sa)': dict(type='PAAAssigner'),
     'DAL (untrained: fa = sa)': dict(type='DALAssigner', iou_calculator=SPARSE_IOU),
 }
 

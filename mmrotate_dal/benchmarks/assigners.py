@@ -1,5 +1,7 @@
 """Assigner cases for tools/benchmark_assigners.py: inputs, assigners and their outputs.
 
+S3FD and HAMBox are timed without a reference case (their per-GT loop references live in the tests).
+
 Each case is a (setup, run) pair run in a fresh process by :func:`measure.measure`. ``run`` returns
 numpy arrays (torch tensors would travel between processes as shared-memory handles) so that a
 fast case can be checked against the reference it replaces (``SAME_AS``).
@@ -51,6 +53,9 @@ ASSIGNERS = {
     # PAA with mmdet's fallbacks, so that mmdet's sklearn loop is the reference
     'paa-sklearn': dict(type='PAAAssigner', fallback='mmdet'),
     'paa-batched': dict(type='PAAAssigner', fallback='mmdet'),
+    # the other assigners of the DAL paper's table (sparse pairs, vectorised; no dense reference)
+    's3fd': dict(type='S3FDAssigner'),
+    'hambox': dict(type='HAMBoxAssigner'),
 }
 
 

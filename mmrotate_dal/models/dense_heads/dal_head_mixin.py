@@ -14,7 +14,8 @@ class DALHeadMixin(PredictionAwareTargetsMixin):
     """Decode all predictions for the DAL assigner and weight the losses by its ``matching_weight``.
 
     Mixed in front of an mmdet/mmrotate anchor head whose ``train_cfg.assigner`` is a
-    ``DALAssigner``. With ``MatchingSensitiveFocalLoss`` / ``MatchingSensitiveBBoxLoss`` as
+    ``DALAssigner`` (or another prediction-aware assigner that sets a per-positive
+    ``matching_weight``, such as ``HAMBoxAssigner``). With ``MatchingSensitiveFocalLoss`` / ``MatchingSensitiveBBoxLoss`` as
     ``loss_cls`` / ``loss_bbox`` the positives are weighted by w; with plain mmdet losses the head
     trains with DAL assignment only (the paper's ablation without MSL).
     """

@@ -32,8 +32,10 @@ class RotatedPAAHead(PredictionAwareTargetsMixin, RotatedATSSHead):
     Training: ``PAAAssigner`` sees every prior's decoded box and logits. Then
         - classification: focal loss over all anchors, normalised by the positive count
           (averaged over processes);
-        - regression, on decoded boxes: each positive weighted by ``box_weighting`` (default the IoU
-          target, as mmdet and the official code do) and normalised by the weights' sum;
+        - regression, on decoded boxes (``reg_decoded_bbox=True``, ATSS's default) or on the
+          coder's deltas (``False``, e.g. smooth L1 as in RetinaNet): each positive weighted by
+          ``box_weighting`` (default the IoU target, as mmdet and the official code do) and
+          normalised by the weights' sum;
         - IoU branch: BCE against the IoU target, the rotated IoU (no gradient) between each
           positive's decoded box and its GT.
     Inference: ``sqrt(sigmoid(cls) * sigmoid(iou))`` as the detection score (candidates are first
@@ -113,9 +115,14 @@ class RotatedPAAHead(PredictionAwareTargetsMixin, RotatedATSSHead):
 
         pos = ((labels >= 0) & (labels < self.num_classes)).nonzero().squeeze(1)
         pos_decoded = get_box_tensor(self.bbox_coder.decode(anchors[pos], bbox_flat[pos]))
-        pos_targets = bbox_targets[pos]
-        iou_target = self.iou_target(pos_decoded, pos_targets)
-        box_weight = self.box_loss_weights(anchors[pos], pos_targets, iou_target)
+        if self.reg_decoded_bbox:  # targets are GT boxes; the loss compares decoded boxes
+            pos_gts = loss_target = bbox_targets[pos]
+            loss_input = pos_decoded
+        else:  # targets are encoded deltas; the loss compares deltas (e.g. smooth L1)
+            loss_input, loss_target = bbox_flat[pos], bbox_targets[pos]
+            pos_gts = get_box_tensor(self.bbox_coder.decode(anchors[pos], loss_target))
+        iou_target = self.iou_target(pos_decoded, pos_gts)
+        box_weight = self.box_loss_weights(anchors[pos], pos_gts, iou_target)
         # Every collective runs on every rank before any rank can return early (a rank without
         # positives would otherwise skip the second reduce_mean and hang distributed training).
         num_pos = max(reduce_mean(torch.tensor(float(len(pos)), device=device)).item(), 1.0)
@@ -125,8 +132,10 @@ class RotatedPAAHead(PredictionAwareTargetsMixin, RotatedATSSHead):
             zero = bbox_flat.sum() * 0 + iou_flat.sum() * 0
             return dict(loss_cls=loss_cls, loss_bbox=zero, loss_iou=zero.clone())
         loss_iou = self.loss_centerness(iou_flat[pos], iou_target, avg_factor=num_pos)
-        loss_bbox = self.loss_bbox(pos_decoded, pos_targets, weight=box_weight.clamp(min=EPS),
-                                   avg_factor=weight_sum)
+        weight = box_weight.clamp(min=EPS)
+        if not self.reg_decoded_bbox:
+            weight = weight[:, None].expand_as(loss_input)
+        loss_bbox = self.loss_bbox(loss_input, loss_target, weight=weight, avg_factor=weight_sum)
         return dict(loss_cls=loss_cls, loss_bbox=loss_bbox, loss_iou=loss_iou)
 
     def box_loss_weights(self, pos_anchors: Tensor, pos_gts: Tensor, iou_target: Tensor) -> Tensor:

@@ -52,6 +52,20 @@ class MatchingSensitiveFocalLoss(nn.Module):
         self.loss_weight = loss_weight
         self.use_sigmoid = True  # read by mmdet heads to size the classifier (no background)
 
+    @staticmethod
+    def entry_weights(label_weights: Tensor, target: Tensor, matching_weight: Tensor) -> Tensor:
+        """Weight of each (anchor, class) entry: ``label_weight + w`` on a positive's class.
+
+        Args:
+            label_weights (Tensor): (N, 1).
+            target (Tensor): (N, C) one-hot class targets (all 0 for non-positives).
+            matching_weight (Tensor): (N, 1) the assigner's per-positive weight.
+
+        Returns:
+            Tensor: (N, C) weights.
+        """
+        return label_weights + target * matching_weight
+
     def forward(self,
                 pred: Tensor,
                 labels: Tensor,
@@ -77,8 +91,8 @@ class MatchingSensitiveFocalLoss(nn.Module):
         valid = (labels >= 0) & (labels < num_classes)
         target = F.one_hot(torch.where(valid, labels, num_classes), num_classes + 1)
         target = target[:, :num_classes].to(pred.dtype)
-        weight = (label_weights[:, None].to(pred.dtype)
-                  + target * matching_weight[:, None].to(pred.dtype))
+        weight = self.entry_weights(label_weights[:, None].to(pred.dtype), target,
+                                    matching_weight[:, None].to(pred.dtype))
         loss = py_sigmoid_focal_loss(pred, target, None, self.gamma, self.alpha, reduction='none')
         loss = loss * weight
         if self.normalize == 'image':

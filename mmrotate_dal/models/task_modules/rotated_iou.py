@@ -7,14 +7,21 @@ with cheap vectorised comparisons (chunked over rows: bounded memory), then run 
 aligned mode on the candidates only. Every other pair has IoU exactly 0, so the result equals the dense
 ``rbbox_overlaps`` (same clamping, same fp32 kernel) element for element.
 
-These functions are the single implementation of rotated IoU used by the IoU calculator, the DAL and
-PAA assigners, the PAA IoU target and the analysis tools. They run unchanged on CUDA tensors.
+These functions are the single implementation of rotated IoU used by the IoU calculator, the DAL,
+PAA, S3FD and HAMBox assigners, the PAA IoU target and the analysis tools. They run unchanged on CUDA
+tensors.
+
+Box type. The kind of IoU is chosen here, from the boxes, and nowhere else: (n, 5) boxes (rotated
+tensors or ``RotatedBoxes``) take the rotated path above; (n, 4) boxes (``x1, y1, x2, y2`` tensors or
+``HorizontalBoxes``) take mmdet's ``bbox_overlaps`` on the same candidate pairs (for axis-aligned boxes
+the enclosing-box test is exact, so no separating-axis test is needed). Mixing the two kinds in one
+call is an error.
 """
 from typing import Optional, Tuple
 
 import torch
 from mmcv.ops import box_iou_rotated
-from mmdet.structures.bbox import get_box_tensor
+from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
 from torch import Tensor
 
 # Pairs compared at once when searching candidates: bounds the temporary memory to ~100 MB on the
@@ -31,9 +38,27 @@ DENSE_MAX_PAIRS_CUDA = 1 << 24
 _MARGIN_REL, _MARGIN_ABS = 1e-4, 1e-2
 
 
+def is_horizontal(boxes) -> bool:
+    """True for horizontal boxes ((n, 4): HorizontalBoxes or x1y1x2y2 tensors), False for rotated
+    ones ((n, 5|6): RotatedBoxes or (cx, cy, w, h, t[, score]) tensors)."""
+    return get_box_tensor(boxes).size(-1) == 4
+
+
+def _same_kind(*box_sets) -> bool:
+    """The common kind of several box sets (True: horizontal); raises on a mix."""
+    kinds = {is_horizontal(b) for b in box_sets}
+    if len(kinds) > 1:
+        raise ValueError('IoU between horizontal (n, 4) and rotated (n, 5) boxes is not defined: '
+                         'convert one side first (e.g. hbox2rbox)')
+    return kinds.pop()
+
+
 def _prepare(boxes) -> Tensor:
-    """(n, 5|6) Tensor or RotatedBoxes -> (n, 5) fp32 detached copy, clamped like rbbox_overlaps."""
+    """(n, 5|6) Tensor or RotatedBoxes -> (n, 5) fp32 detached copy, clamped like rbbox_overlaps;
+    (n, 4) horizontal boxes -> (n, 4) fp32 detached copy."""
     boxes = get_box_tensor(boxes)
+    if boxes.size(-1) == 4:
+        return boxes.detach().float().clone()
     if boxes.numel() == 0:
         return boxes.new_zeros((0, 5), dtype=torch.float32)
     boxes = boxes[..., :5].detach().float().clone()
@@ -50,8 +75,10 @@ def enclosing_hboxes(boxes: Tensor) -> Tensor:
 
     Returns:
         Tensor: (n, 4) boxes (x1, y1, x2, y2). Rows with non-finite input are non-finite and so
-        never form a candidate pair.
+        never form a candidate pair. Horizontal (n, 4) input is returned as it is.
     """
+    if boxes.size(-1) == 4:
+        return boxes
     cx, cy, w, h, t = boxes.unbind(-1)
     cos, sin = t.cos().abs(), t.sin().abs()
     half_w = (w * cos + h * sin) / 2
@@ -72,8 +99,11 @@ def separated(b1: Tensor, b2: Tensor) -> Tensor:
         b1, b2 (Tensor): (k, 5) rotated boxes.
 
     Returns:
-        Tensor: (k,) bool, True where the rectangles certainly do not intersect.
+        Tensor: (k,) bool, True where the rectangles certainly do not intersect (always False for
+        horizontal (k, 4) boxes: their enclosing-box test is already exact).
     """
+    if b1.size(-1) == 4:
+        return torch.zeros(b1.size(0), dtype=torch.bool, device=b1.device)
     d = b2[:, :2] - b1[:, :2]
     out = torch.zeros(b1.size(0), dtype=torch.bool, device=b1.device)
     cos_rel = (b2[:, 4] - b1[:, 4]).cos().abs()
@@ -124,6 +154,7 @@ def candidate_pairs(bboxes1, bboxes2) -> Tuple[Tensor, Tensor]:
     Returns:
         tuple[Tensor, Tensor]: row indices (k,) and column indices (k,), long, sorted by i * m + j.
     """
+    _same_kind(bboxes1, bboxes2)
     b1, b2 = _prepare(bboxes1), _prepare(bboxes2)
     n, m = b1.size(0), b2.size(0)
     empty = b1.new_zeros((0, ), dtype=torch.long)
@@ -156,6 +187,7 @@ def paired_sparse_iou(boxes_a, boxes_b, gts) -> Tuple[Tensor, Tensor, Tensor, Te
         tuple[Tensor, Tensor, Tensor, Tensor]: rows (k,), cols (k,), IoU of ``boxes_a`` (k,) and
         of ``boxes_b`` (k,), pairs sorted by ``row * m + col``, values in [0, 1].
     """
+    _same_kind(boxes_a, boxes_b, gts)
     a, b, g = _prepare(boxes_a), _prepare(boxes_b), _prepare(gts)
     if a.shape != b.shape:
         raise ValueError(f'paired boxes must have the same shape, got {tuple(a.shape)} and '
@@ -213,8 +245,15 @@ def rotated_iou_aligned(bboxes1, bboxes2, mode: str = 'iou') -> Tensor:
     finite = torch.isfinite(b1).all(-1) & torch.isfinite(b2).all(-1)
     if finite.any():
         with torch.no_grad(), torch.autocast(device_type=b1.device.type, enabled=False):
-            out[finite] = box_iou_rotated(b1[finite], b2[finite], mode, aligned=True)
+            out[finite] = _overlaps(b1[finite], b2[finite], mode, aligned=True)
     return out.clamp_(min=0.0, max=1.0)
+
+
+def _overlaps(b1: Tensor, b2: Tensor, mode: str, aligned: bool = False) -> Tensor:
+    """The kernel for the boxes' kind: mmcv's ``box_iou_rotated`` or mmdet's ``bbox_overlaps``."""
+    if b1.size(-1) == 4:
+        return bbox_overlaps(b1, b2, mode, is_aligned=aligned)
+    return box_iou_rotated(b1, b2, mode, aligned=aligned)
 
 
 def sparse_rotated_iou(bboxes1, bboxes2, mode: str = 'iou',
@@ -244,14 +283,15 @@ def sparse_rotated_iou(bboxes1, bboxes2, mode: str = 'iou',
 def _dense_kernel(bboxes1, bboxes2, mode: str = 'iou') -> Tensor:
     """mmcv's dense kernel with the conventions of :func:`rotated_iou_aligned` (fp32, no
     gradient, clamped to [0, 1], rows or columns with non-finite boxes 0)."""
+    _same_kind(bboxes1, bboxes2)
     b1, b2 = _prepare(bboxes1), _prepare(bboxes2)
     if b1.size(0) == 0 or b2.size(0) == 0:
         return b1.new_zeros((b1.size(0), b2.size(0)))
     f1, f2 = torch.isfinite(b1).all(-1), torch.isfinite(b2).all(-1)
-    safe = b1.new_tensor([0., 0., 1e-3, 1e-3, 0.])
+    safe = b1.new_tensor([0., 0., 1e-3, 1e-3] + ([0.] if b1.size(-1) == 5 else []))
     with torch.no_grad(), torch.autocast(device_type=b1.device.type, enabled=False):
-        out = box_iou_rotated(torch.where(f1[:, None], b1, safe), torch.where(f2[:, None], b2, safe),
-                              mode).clamp_(0, 1)
+        out = _overlaps(torch.where(f1[:, None], b1, safe), torch.where(f2[:, None], b2, safe),
+                        mode).clamp_(0, 1)
     return out * (f1[:, None] & f2[None, :])
 
 

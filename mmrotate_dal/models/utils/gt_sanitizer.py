@@ -7,6 +7,13 @@ from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 
 
+def box_sizes(boxes) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Widths and heights of rotated (G, 5) boxes, or of horizontal (G, 4) x1y1x2y2 boxes."""
+    if boxes.size(-1) == 4:
+        return boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    return boxes[:, 2], boxes[:, 3]
+
+
 def drop_invalid_gts(gt_instances: InstanceData, warn: bool = True) -> Tuple[InstanceData, int]:
     """Remove GTs with non-finite coordinates or a width or height that is not positive.
 
@@ -15,7 +22,8 @@ def drop_invalid_gts(gt_instances: InstanceData, warn: bool = True) -> Tuple[Ins
     would turn arbitrary anchors into their positives. One warning per call counts them.
 
     Args:
-        gt_instances (InstanceData): ``bboxes`` (G, 5) and ``labels``.
+        gt_instances (InstanceData): ``bboxes`` (G, 5) rotated or (G, 4) horizontal, and
+            ``labels``.
         warn (bool): log a warning when something is dropped.
 
     Returns:
@@ -25,7 +33,8 @@ def drop_invalid_gts(gt_instances: InstanceData, warn: bool = True) -> Tuple[Ins
     boxes = get_box_tensor(gt_instances.bboxes)
     if boxes.numel() == 0:
         return gt_instances, 0
-    keep = torch.isfinite(boxes).all(dim=-1) & (boxes[:, 2] > 0) & (boxes[:, 3] > 0)
+    width, height = box_sizes(boxes)
+    keep = torch.isfinite(boxes).all(dim=-1) & (width > 0) & (height > 0)
     dropped = int((~keep).sum())
     if dropped == 0:
         return gt_instances, 0
@@ -39,10 +48,13 @@ def check_gts(boxes, owner: str) -> None:
     """Raise a clear error for GT boxes :func:`drop_invalid_gts` would drop.
 
     Args:
-        boxes (Tensor): (G, 5) GT boxes.
+        boxes (Tensor): (G, 5) rotated or (G, 4) horizontal GT boxes.
         owner (str): name used in the message.
     """
-    if boxes.numel() and not (torch.isfinite(boxes).all() and (boxes[:, 2:4] > 0).all()):
+    if boxes.numel() == 0:
+        return
+    width, height = box_sizes(boxes)
+    if not (torch.isfinite(boxes).all() and (width > 0).all() and (height > 0).all()):
         raise ValueError(f'{owner} got GT boxes with non-finite coordinates or non-positive '
                          'width/height; drop them first with '
                          'mmrotate_dal.models.drop_invalid_gts (the DAL and PAA heads do)')

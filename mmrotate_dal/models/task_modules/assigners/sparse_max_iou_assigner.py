@@ -55,26 +55,48 @@ class SparseMaxIoUAssigner(MaxIoUAssigner):
         priors = get_box_tensor(pred_instances.priors)
         gts = get_box_tensor(gt_instances.bboxes)
         num_priors, num_gts = priors.size(0), gts.size(0)
-        device = priors.device
         if num_gts == 0 or num_priors == 0:
-            return AssignResult(
-                num_gts, torch.full((num_priors, ), 0 if num_gts == 0 else -1, dtype=torch.long,
-                                    device=device),
-                priors.new_zeros((num_priors, )),
-                torch.full((num_priors, ), -1, dtype=torch.long, device=device))
+            return self.empty_result(priors, num_gts)
         rows, cols, ious = sparse_rotated_iou(priors, gts)
         ignored = self._ignored(priors, gt_instances_ignore)
         if ignored is not None:
             keep = ~ignored[rows]
             rows, cols, ious = rows[keep], cols[keep], ious[keep]
         gt_inds = self.assign_wrt_pairs(rows, cols, ious, num_priors, num_gts, ignored)
-        max_overlaps, _ = segment_max(ious, rows, num_priors, cols)
+        return self.make_result(gt_inds, rows, cols, ious, gt_instances.labels, ignored)
+
+    @staticmethod
+    def empty_result(priors: Tensor, num_gts: int) -> AssignResult:
+        """Result without GTs (every prior negative) or without priors."""
+        num_priors, device = priors.size(0), priors.device
+        return AssignResult(
+            num_gts, torch.full((num_priors, ), 0 if num_gts == 0 else -1, dtype=torch.long,
+                                device=device),
+            priors.new_zeros((num_priors, )),
+            torch.full((num_priors, ), -1, dtype=torch.long, device=device))
+
+    @staticmethod
+    def make_result(gt_inds: Tensor, rows: Tensor, cols: Tensor, ious: Tensor, gt_labels: Tensor,
+                    ignored: Optional[Tensor] = None) -> AssignResult:
+        """``AssignResult`` of final ``gt_inds``; ``max_overlaps`` is each prior's best IoU
+        (-1 where ignored by an ignore box), ``labels`` the positives' GT labels (-1 elsewhere).
+
+        Args:
+            gt_inds (Tensor): (N,) long, 1-based GT index, 0 negative, -1 ignored.
+            rows, cols, ious (Tensor): (k,) the sparse (prior, GT, IoU) pairs.
+            gt_labels (Tensor): (G,) GT labels.
+            ignored (Tensor, optional): (N,) bool, priors ignored by an ignore box.
+
+        Returns:
+            AssignResult: ``gt_inds`` (N,), ``max_overlaps`` (N,), ``labels`` (N,).
+        """
+        max_overlaps, _ = segment_max(ious, rows, gt_inds.numel(), cols)
         if ignored is not None:
             max_overlaps = max_overlaps.masked_fill(ignored, -1)
         labels = torch.full_like(gt_inds, -1)
         pos = gt_inds > 0
-        labels[pos] = gt_instances.labels[gt_inds[pos] - 1]
-        return AssignResult(num_gts, gt_inds, max_overlaps, labels)
+        labels[pos] = gt_labels[gt_inds[pos] - 1]
+        return AssignResult(gt_labels.numel(), gt_inds, max_overlaps, labels)
 
     def assign_wrt_pairs(self, rows: Tensor, cols: Tensor, ious: Tensor, num_priors: int,
                          num_gts: int, ignored: Optional[Tensor] = None) -> Tensor:
