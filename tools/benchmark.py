@@ -183,8 +183,9 @@ def main(argv=None):
 def child_command(args, method: str, seed: int, results_dir: str) -> list:
     """The ``tools/benchmark.py`` command that trains and stores one (method, seed) run."""
     cmd = [sys.executable, osp.abspath(__file__), '--methods', method, '--seeds', str(seed),
-           '--work-dir', args.work_dir, '--results-dir', results_dir, '--no-progress',
-           '--no-pictures']
+           '--work-dir', args.work_dir, '--results-dir', results_dir, '--no-pictures']
+    if args.no_progress:  # otherwise the child's log gets a progress line every 5%
+        cmd.append('--no-progress')
     if args.iters is not None:
         cmd += ['--iters', str(args.iters)]
     if args.data is not None:

@@ -111,3 +111,68 @@ def test_protocol_report_tables(tmp_path):
     assert '| new | 80.0 / 40.0 | 20.0 / 0.0 |' in text  # per-class AP50 / AP75
     assert '| base | 1.00 | 2.00 | 4.00 |' in text  # positives per GT by schedule window
     assert '| iter 10 |' in text
+
+
+def _fake_data(tmp_path):
+    data = tmp_path / 'data'
+    for split in ('train', 'val'):
+        (data / split / 'labelTxt').mkdir(parents=True)
+    (data / 'train' / 'labelTxt' / 'a.txt').write_text('0 0 4 0 4 4 0 4 ship 0\n')
+    return data
+
+
+def test_jobs_train_missing_runs_in_child_processes(tmp_path, monkeypatch):
+    """--jobs N: one child `benchmark.py` per missing (method, seed), one torch thread each; the
+    parent then reads the stored results. A failed child fails the command with its log."""
+    import subprocess
+
+    from mmengine.config import DictAction
+    bench = load_tool('benchmark')
+    import mmrotate_dal.apis as apis
+    monkeypatch.setattr(apis, 'plot', lambda results, path: None)
+    monkeypatch.setattr(apis, 'run_method', lambda *a, **k: pytest.fail('ran in the parent'))
+    res = tmp_path / 'res'
+    save_result(str(res), fake('p-maxiou', 0, 0.5, 0.1, 0.2, iters=10))  # stored: not rerun
+    calls = []
+
+    def call(cmd, env, stdout, stderr):
+        child = bench.parse_args(cmd[2:])
+        calls.append((child.method_list, child.seed_list, env['OMP_NUM_THREADS'],
+                      child.cfg_options, child.iters))
+        stdout.write('child log line\n')
+        if child.method_list == ['p-s3fd'] and child.seed_list == [1]:
+            return 3
+        save_result(child.results_dir, fake(child.method_list[0], child.seed_list[0], 0.6, 0.2,
+                                            0.3, iters=child.iters))
+        return 0
+
+    monkeypatch.setattr(subprocess, 'call', call)
+    argv = ['--methods', 'p-maxiou,p-s3fd', '--seeds', '0,1', '--iters', '10', '--jobs', '2',
+            '--data', str(_fake_data(tmp_path)), '--results-dir', str(res),
+            '--work-dir', str(tmp_path / 'work'), '--cfg-options', 'a.b=3', 'c=[1,2]']
+    with pytest.raises(SystemExit, match='1 of 3 run'):
+        bench.main(argv)
+    expected_opts = {'a.b': 3, 'c': [1, 2]}
+    assert sorted(c[:2] for c in calls) == [(['p-maxiou'], [1]), (['p-s3fd'], [0]),
+                                            (['p-s3fd'], [1])]
+    assert all(c[2] == '1' and c[3] == expected_opts and c[4] == 10 for c in calls)
+    assert (tmp_path / 'work' / 'logs' / 'p-s3fd_seed1.log').read_text() == 'child log line\n'
+    assert load_result(str(res), 'p-s3fd', 0)['AP50'] == 0.6
+    monkeypatch.setattr(subprocess, 'call', lambda cmd, **kw: (
+        save_result(str(res), fake('p-s3fd', 1, 0.7, 0.2, 0.3, iters=10)), 0)[1])
+    results = bench.main(argv)  # only the failed run is trained again, then the table
+    assert sorted((r['method'], r['seed']) for r in results) == [
+        ('p-maxiou', 0), ('p-maxiou', 1), ('p-s3fd', 0), ('p-s3fd', 1)]
+    assert DictAction  # the child parses --cfg-options with mmengine's own action
+    with pytest.raises(SystemExit):
+        bench.parse_args(['--jobs', '0'])
+
+
+def test_protocol_report_adds_the_second_baseline_of_the_assign_protocol(tmp_path):
+    for method, ap in (('p-maxiou', 0.5), ('p-atss-retina', 0.7), ('p-dal', 0.8)):
+        for seed in (0, 1):
+            save_result(str(tmp_path), fake(method, seed, ap + seed / 100, ap / 2, ap / 3))
+    text = load_tool('protocol_report').main([str(tmp_path)])
+    assert 'ΔAP50 per seed vs p-maxiou' in text and 'Per-seed deltas against p-atss-retina' in text
+    assert 'ΔAP50 per seed vs p-atss-retina' in text
+    assert '+10.0 / +10.0' in text  # p-dal vs p-atss-retina, AP50 per seed

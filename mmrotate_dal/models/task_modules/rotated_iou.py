@@ -235,8 +235,10 @@ def rotated_iou_aligned(bboxes1, bboxes2, mode: str = 'iou') -> Tensor:
         Tensor: (k,) float32 overlaps in [0, 1]. Pairs with a non-finite box get 0. The kernel's
         output is clamped to [0, 1]: its polygon clipping can return slightly negative or > 1
         values on near-degenerate pairs, and DAL's ``|sa - fa|^gamma`` and outer ``abs`` would turn
-        a negative IoU into a large matching degree.
+        a negative IoU into a large matching degree. Horizontal (k, 4) boxes use mmdet's
+        ``bbox_overlaps`` (aligned) with the same conventions.
     """
+    _same_kind(bboxes1, bboxes2)
     b1, b2 = _prepare(bboxes1), _prepare(bboxes2)
     if b1.size(0) != b2.size(0):
         raise ValueError(f'aligned IoU needs as many boxes on both sides, got {b1.size(0)} and '

@@ -129,3 +129,45 @@ def test_paired_sparse_iou_empty_and_mismatched_inputs():
     assert all(t.numel() == 0 for t in paired_sparse_iou(box, box, empty))
     with pytest.raises(ValueError, match='same shape'):
         paired_sparse_iou(box, box.repeat(2, 1), box)
+
+
+def _hboxes(n, g, extent=300.0):
+    xy = torch.rand(n, 2, generator=g) * extent
+    wh = 2 + torch.rand(n, 2, generator=g) * 50
+    return torch.cat([xy, xy + wh], 1)
+
+
+@pytest.mark.parametrize('seed', range(3))
+@pytest.mark.parametrize('mode', ['iou', 'iof'])
+def test_horizontal_boxes_take_mmdet_bbox_overlaps(seed, mode, device):
+    """(n, 4) boxes are horizontal: every entry point gives mmdet's bbox_overlaps."""
+    from mmdet.structures.bbox import HorizontalBoxes, bbox_overlaps
+    g = torch.Generator().manual_seed(seed)
+    b1, b2 = _hboxes(600, g).to(device), _hboxes(40, g).to(device)
+    b1[:3] = b2[:3]  # identical pairs
+    b1[3] = b2[4] + torch.tensor([b2[4, 2] - b2[4, 0], 0, b2[4, 2] - b2[4, 0], 0],
+                                 device=device)  # touching along an edge: IoU 0
+    dense = bbox_overlaps(b1, b2, mode).clamp(0, 1)
+    assert (dense > 0).any() and (dense == 0).float().mean() > 0.8
+    assert torch.equal(dense_rotated_iou(b1, b2, mode), dense)
+    assert torch.equal(dense_rotated_iou(HorizontalBoxes(b1), HorizontalBoxes(b2), mode), dense)
+    rows, cols, ious = sparse_rotated_iou(b1, b2, mode)
+    assert torch.equal(ious, dense[rows, cols])
+    assert int((dense > 0).sum()) == int((ious > 0).sum())
+    preds = b1 + torch.randn(b1.shape, generator=g).to(device) * 3
+    rows, cols, iou_a, iou_b = paired_sparse_iou(b1, preds, b2)
+    dense_b = bbox_overlaps(preds, b2).clamp(0, 1)
+    assert torch.equal(iou_a, bbox_overlaps(b1, b2).clamp(0, 1)[rows, cols])
+    assert torch.equal(iou_b, dense_b[rows, cols])
+    assert int((dense_b > 0).sum()) == int((iou_b > 0).sum())
+
+
+def test_horizontal_and_rotated_boxes_do_not_mix():
+    hbox = torch.tensor([[0., 0., 10., 10.]])
+    rbox = torch.tensor([[5., 5., 10., 10., 0.]])
+    assert rotated_iou.is_horizontal(hbox) and not rotated_iou.is_horizontal(rbox)
+    for fn in (dense_rotated_iou, sparse_rotated_iou, rotated_iou_aligned, candidate_pairs):
+        with pytest.raises(ValueError, match='horizontal .* and rotated'):
+            fn(hbox, rbox)
+    with pytest.raises(ValueError, match='horizontal .* and rotated'):
+        paired_sparse_iou(rbox, rbox, hbox)

@@ -1,0 +1,112 @@
+"""The heads that put ATSS, HAMBox and PAA on the protocol's RetinaNet."""
+import copy
+
+import pytest
+import torch
+from mmcv.ops import box_iou_rotated
+from mmengine.config import Config, ConfigDict
+
+from mmdet.models.losses.focal_loss import py_sigmoid_focal_loss
+from mmrotate.registry import MODELS
+from tests.conftest import CONFIGS
+from tests.models.dense_heads.test_dal_retina_head import METAS, build, features, gts
+from tests.models.dense_heads.test_rotated_paa_head import spy_on_box_loss
+
+
+def protocol_head(name, **assigner):
+    cfg = Config.fromfile(f'{CONFIGS}/protocol/{name}')
+    head = copy.deepcopy(cfg.model.bbox_head)
+    head.train_cfg = copy.deepcopy(cfg.model.train_cfg)
+    head.train_cfg.assigner.update(assigner)
+    head.test_cfg = copy.deepcopy(cfg.model.test_cfg)
+    return head
+
+
+def test_level_aware_head_equals_retinahead_and_feeds_atss_its_level_counts(monkeypatch):
+    # with max-IoU, the head is RetinaHead to the last digit
+    ours_cfg = protocol_head('retinanet_maxiou.py')
+    ours_cfg.type = 'LevelAwareRetinaHead'
+    ours = build(ours_cfg)
+    ref = build(protocol_head('retinanet_maxiou.py'), ours.state_dict())
+    feats, batch = features(0), gts(seed=0)
+    a = ours.loss_by_feat(*ours(feats), batch, METAS)
+    b = ref.loss_by_feat(*ref(feats), batch, METAS)
+    for key in ('loss_cls', 'loss_bbox'):
+        assert sum(a[key]).item() > 0
+        assert sum(a[key]).item() == pytest.approx(sum(b[key]).item(), rel=1e-6), key
+
+    # with ATSS, the assigner gets every level's anchor count (mmdet's RetinaHead cannot call it)
+    atss = build(protocol_head('retinanet_atss.py'))
+    seen = []
+    original = atss.assigner.assign
+
+    def spy(pred_instances, num_level_priors, *args, **kwargs):
+        seen.append(list(num_level_priors))
+        return original(pred_instances, num_level_priors, *args, **kwargs)
+
+    monkeypatch.setattr(atss.assigner, 'assign', spy)
+    losses = atss.loss_by_feat(*atss(feats), batch, METAS)
+    expected = [f.shape[-2] * f.shape[-1] * 3 for f in feats]
+    assert seen == [expected, expected]
+    assert all(torch.isfinite(sum(v)) and sum(v) > 0 for v in losses.values())
+    plain_cfg = protocol_head('retinanet_atss.py')
+    plain_cfg.type = 'mmdet.RetinaHead'
+    plain = build(plain_cfg)
+    with pytest.raises(Exception):
+        plain.loss_by_feat(*plain(feats), batch, METAS)
+
+
+def test_hambox_head_weights_mined_positives_by_their_regressed_iou():
+    # thresholds that mine on an untrained head (its predictions sit near the anchors)
+    assigner = dict(pos_iou_thr=0.5, neg_iou_thr=0.5, comp_iou_thr=0.3, num_comp=8)
+    ham = build(protocol_head('retinanet_hambox.py', **assigner))
+    plain_cfg = protocol_head('retinanet_hambox.py', **assigner)
+    plain_cfg.loss_cls = dict(type='mmdet.FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25)
+    plain = build(plain_cfg, ham.state_dict())
+    feats, batch = features(2), gts(seed=2)
+    cls_scores, bbox_preds = ham(feats)
+    (_, labels, _, _, _, weights, _, avg_factor) = ham.dal_targets(cls_scores, bbox_preds, batch,
+                                                                   METAS)
+    labels = torch.cat([lvl.reshape(-1) for lvl in labels])
+    weights = torch.cat([lvl.reshape(-1) for lvl in weights])
+    pos = labels < 4
+    mined = pos & (weights < 1)
+    assert mined.sum() > 0 and (weights[mined] >= 0.3).all()
+    assert (weights[pos & ~mined] == 1).all() and (weights[~pos] == 0).all()
+    logits = torch.cat([c.permute(0, 2, 3, 1).reshape(-1, 4) for c in cls_scores])
+    onehot = torch.zeros_like(logits)
+    onehot[pos, labels[pos]] = 1
+    focal = py_sigmoid_focal_loss(logits, onehot, reduction='none')[pos, labels[pos]]
+    expected = ((weights[pos] - 1) * focal).sum() / avg_factor  # only the mined terms change
+    a = ham.loss_by_feat(cls_scores, bbox_preds, batch, METAS)
+    b = plain.loss_by_feat(cls_scores, bbox_preds, batch, METAS)
+    assert (sum(a['loss_cls']) - sum(b['loss_cls'])).item() == pytest.approx(
+        expected.item(), rel=1e-4)
+    assert sum(a['loss_bbox']).item() == pytest.approx(sum(b['loss_bbox']).item(), rel=1e-6)
+
+
+def test_paa_on_retinanet_regresses_deltas_weighted_by_the_iou_target(monkeypatch):
+    head = build(protocol_head('retinanet_paa.py'))
+    assert head.reg_decoded_bbox is False and head.norm_cfg is None
+    feats, batch = features(4), gts(seed=4)
+    cls_scores, bbox_preds, iou_preds = head(feats)
+    seen = spy_on_box_loss(monkeypatch, head)
+    losses = head.loss_by_feat(cls_scores, bbox_preds, iou_preds, batch, METAS)
+    assert all(torch.isfinite(v) and v > 0 for v in losses.values())
+    pred, target, weight = seen['pred'], seen['target'], seen['weight']
+    assert pred.shape == target.shape == weight.shape and pred.size(-1) == 5
+    # the weight is the IoU of the decoded prediction with the GT the delta target encodes
+    anchors = torch.cat([a.tensor for a in head.prior_generator.grid_priors(
+        [f.shape[-2:] for f in feats], device='cpu')])
+    flat = torch.cat([torch.cat([p[i].permute(1, 2, 0).reshape(-1, 5) for i in range(2)])
+                      for p in bbox_preds])
+    pos_rows = [(flat == row).all(-1).nonzero()[0, 0] for row in pred.detach()]
+    level_image_anchors = torch.cat([a for lvl in anchors.split(
+        [f.shape[-2] * f.shape[-1] * 3 for f in feats]) for a in (lvl, lvl)])
+    pos_anchors = level_image_anchors[torch.stack(pos_rows)]
+    decoded = head.bbox_coder.decode(pos_anchors, pred.detach()).tensor
+    gt_boxes = head.bbox_coder.decode(pos_anchors, target).tensor
+    iou = box_iou_rotated(decoded, gt_boxes, aligned=True)
+    assert torch.allclose(weight[:, 0], iou.clamp(min=1e-12), atol=1e-5)
+    assert (weight == weight[:, :1]).all()
+    assert seen['avg_factor'] == pytest.approx(iou.sum().item(), rel=1e-4)
