@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Cost of upstream's RotatedIoULoss on CPU (through the package's vertex sort) against GDLoss (KLD).
+"""Cost of RotatedIoULoss on CPU against GDLoss (KLD): with its robust IoU (the package's default)
+and with upstream's algorithm (through the package's CPU vertex sort).
 
 Prints two markdown tables: forward + backward milliseconds of each loss on N random box pairs,
 and the median training-step time of the CPU-small rotated ATSS detector with each box loss.

@@ -1,4 +1,5 @@
-"""Cost of upstream's ``RotatedIoULoss`` on CPU (the package's vertex sort) against ``GDLoss``.
+"""Cost of ``RotatedIoULoss`` on CPU against ``GDLoss``: its robust IoU (polygon clipping, the
+package's default) and upstream's algorithm (mmcv's, through the package's CPU vertex sort).
 
 Two measurements: the loss alone (forward + backward on N random box pairs, median of repeats),
 and a whole training step of the CPU-small rotated ATSS detector with each box loss (the same
@@ -13,8 +14,11 @@ import torch
 
 LOSSES = {
     'RotatedIoULoss': dict(type='RotatedIoULoss', mode='linear', loss_weight=2.0),
+    'RotatedIoULoss-upstream': dict(type='RotatedIoULoss', mode='linear', loss_weight=2.0),
     'GDLoss-KLD': dict(type='GDLoss', loss_type='kld', fun='log1p', tau=1.0, loss_weight=2.0),
 }
+# the rotated IoU implementation each loss runs with (see rotated_iou_clip.set_rotated_iou_impl)
+IMPL = {'RotatedIoULoss-upstream': 'upstream'}
 ATSS_CONFIG = 'configs/baselines/rotated_atss_le90_cpu_small.py'
 
 
@@ -33,17 +37,20 @@ def loss_times(num_pairs: Sequence[int] = (256, 1024, 4096), repeat: int = 5) ->
     """Median forward + backward milliseconds of each loss on N box pairs (CPU)."""
     import mmrotate_dal  # noqa: F401  (registers, and enables the CPU vertex sort)
     from mmrotate.registry import MODELS
+
+    from ..models.losses import rotated_iou_impl_as
     rows = []
     for n in num_pairs:
         a, b = _pairs(n)
         for name, cfg in LOSSES.items():
             loss = MODELS.build(cfg)
             times = []
-            for _ in range(repeat + 1):
-                pred = a.clone().requires_grad_(True)
-                start = time.perf_counter()
-                loss(pred, b).backward()
-                times.append(time.perf_counter() - start)
+            with rotated_iou_impl_as(IMPL.get(name, 'robust')):
+                for _ in range(repeat + 1):
+                    pred = a.clone().requires_grad_(True)
+                    start = time.perf_counter()
+                    loss(pred, b).backward()
+                    times.append(time.perf_counter() - start)
             rows.append(dict(pairs=n, loss=name, ms=1000 * statistics.median(times[1:])))
     return rows
 
@@ -56,6 +63,7 @@ def train_step_times(iters: int = 30, warmup: int = 5, seed: int = 0) -> List[Di
 
     from mmrotate_dal.apis import load_config
     from mmrotate_dal.datasets import make_synthetic_dota
+    from mmrotate_dal.models.losses import rotated_iou_impl_as
     from mmrotate_dal.engine import TrainingRecorderHook
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,7 +79,8 @@ def train_step_times(iters: int = 30, warmup: int = 5, seed: int = 0) -> List[Di
             cfg.train_cfg.val_interval = iters + 1
             cfg.default_hooks.checkpoint = None
             cfg.log_level = 'WARNING'
-            with DefaultScope.overwrite_default_scope('mmrotate'):
+            with DefaultScope.overwrite_default_scope('mmrotate'), \
+                    rotated_iou_impl_as(IMPL.get(name, 'robust')):
                 runner = Runner.from_cfg(cfg)
                 recorder = TrainingRecorderHook(progress=False)
                 runner.register_hook(recorder)
