@@ -1,3 +1,3 @@
-from .hooks import TrainingRecorderHook
+from .hooks import TestProgressHook, TrainingRecorderHook
 
-__all__ = ['TrainingRecorderHook']
+__all__ = ['TestProgressHook', 'TrainingRecorderHook']

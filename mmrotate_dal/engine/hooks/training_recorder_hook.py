@@ -61,7 +61,7 @@ class TrainingRecorderHook(Hook):
         self.progress = progress
         self.stream = stream or sys.stdout
         self.description = description
-        self._bar = self._task = None
+        self._bar = None
         self.losses: List[Dict[str, float]] = []
         self.iter_seconds: List[float] = []
         self.assign_seconds = 0.0
@@ -85,31 +85,15 @@ class TrainingRecorderHook(Hook):
             self._start_progress(runner.max_iters)
 
     def _start_progress(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-        console = Console(file=self.stream)
-        if not console.is_terminal:  # a log: wide enough for one line per report
-            console.width = 100
-        self._bar = Progress(
-            TextColumn('  {task.description}'), BarColumn(bar_width=24), MofNCompleteColumn(),
-            TextColumn('loss {task.fields[loss]:.3f}'), TimeElapsedColumn(), TextColumn('eta'),
-            TimeRemainingColumn(), console=console, auto_refresh=console.is_terminal)
-        self._task = self._bar.add_task(self.description, total=total, loss=float('nan'))
-        if console.is_terminal:
-            self._bar.start()
+        from ...utils.progress_bar import ProgressBar
+        self._bar = ProgressBar(total, self.description, self.stream, show_loss=True)
 
     def _update_progress(self, done: int, total: int) -> None:
-        loss = self.losses[-1].get('loss', float('nan'))
-        self._bar.update(self._task, completed=done, loss=loss)
-        if not self._bar.console.is_terminal and (done % max(1, total // 20) == 0
-                                                  or done == total):
-            self._bar.console.print(self._bar.make_tasks_table(self._bar.tasks))
-        if done == total:
-            self._stop_progress()
+        if self._bar is not None:
+            self._bar.update(done, loss=self.losses[-1].get('loss', float('nan')))
 
     def _stop_progress(self) -> None:
-        if self._bar is not None and self._bar.console.is_terminal:
+        if self._bar is not None:
             self._bar.stop()
         self._bar = None
 
