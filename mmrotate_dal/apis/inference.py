@@ -66,6 +66,72 @@ def detect(model, image: str):
         return inference_detector(model, image)
 
 
+def test_scale(model) -> Optional[int]:
+    """The longest side the config's test pipeline resizes images to (its ``Resize`` scale)."""
+    for step in model.cfg.test_dataloader.dataset.pipeline:
+        if str(step['type']).split('.')[-1] == 'Resize' and step.get('scale'):
+            scale = step['scale']
+            return int(max(scale) if isinstance(scale, (tuple, list)) else scale)
+    return None
+
+
+def detect_by_patches(model, image: str, patch_size: int, patch_step: int,
+                      ratios: Sequence[float] = (1.0, ), progress: bool = True,
+                      nms_iou: float = 0.1):
+    """Detect on a large image patch by patch and merge the patches' detections.
+
+    MMRotate's ``inference_detector_by_patches`` (``mmrotate.utils.patch`` windows, class-wise
+    rotated NMS), as its huge-image demo uses it, with a progress bar over the patches.
+
+    Args:
+        model: a detector from :func:`load_detector`.
+        image (str): image file.
+        patch_size (int): window side in pixels (> 0).
+        patch_step (int): distance between windows (0 < step < size).
+        ratios (Sequence[float]): image scales to run at (multi-scale when several).
+        progress (bool): show a progress bar over the patches.
+        nms_iou (float): IoU threshold of the merge. Defaults to 0.1 (DOTAMetric's).
+
+    Returns:
+        DetDataSample: detections in the full image's coordinates.
+    """
+    import mmcv
+    from mmengine.registry import DefaultScope
+    from mmrotate.apis import inference_detector_by_patches
+    from mmrotate.utils.patch import get_multiscale_patch, slide_window
+
+    from ..utils.progress_bar import ProgressBar
+    if not osp.isfile(image):
+        raise FileNotFoundError(f'image not found: {image}')
+    if not (patch_size > 0 and 0 < patch_step < patch_size):  # mmrotate's slide_window's rule
+        raise ValueError(f'need patch_size > 0 and 0 < patch_step < patch_size, got '
+                         f'{patch_size} and {patch_step}')
+    if not ratios or any(r <= 0 for r in ratios):
+        raise ValueError(f'image ratios must be positive, got {list(ratios)}')
+    img = mmcv.imread(image)
+    sizes, steps = get_multiscale_patch([patch_size], [patch_step], list(ratios))
+    total = len(slide_window(img.shape[1], img.shape[0], sizes, steps))
+    bar = ProgressBar(total, f'{osp.basename(image)}: patches') if progress else None
+    original = model.test_step
+
+    def counting(data):
+        out = original(data)
+        if bar is not None:
+            bar.advance(len(data['inputs']))
+        return out
+
+    model.test_step = counting
+    try:
+        with DefaultScope.overwrite_default_scope('mmrotate'):
+            return inference_detector_by_patches(
+                model, img, [patch_size], [patch_step], list(ratios),
+                nms_cfg=dict(type='nms_rotated', iou_threshold=nms_iou))
+    finally:
+        del model.test_step  # the instance attribute: the class's method again
+        if bar is not None:
+            bar.stop()
+
+
 def draw_detections(model, image: str, result, score_thr: float = 0.3,
                     scale: int = 1) -> np.ndarray:
     """Draw ``result``'s rotated boxes above ``score_thr`` with class names and scores.

@@ -91,6 +91,53 @@ def test_image_demo_draws_detections(benchmark_run, synthetic_root, tmp_path):
         tool.main([config, ckpt, image, '--score-thr', '2'])
 
 
+def test_image_demo_detects_large_images_patch_by_patch(benchmark_run, synthetic_root,
+                                                       tmp_path, capsys):
+    import glob
+
+    import mmcv
+    import numpy as np
+    import torch
+    from mmdet.structures.bbox import get_box_tensor
+    from tests.conftest import CONFIGS
+    from mmrotate_dal.apis.inference import detect, detect_by_patches, load_detector
+    work, _ = benchmark_run
+    config = f'{CONFIGS}/baselines/rotated_retinanet_le90_cpu_small.py'
+    ckpt = osp.join(work, 'maxiou_seed0', 'iter_3.pth')
+    image = sorted(glob.glob(osp.join(synthetic_root, 'val', 'images', '*.png')))[0]
+    options = {'model.test_cfg.score_thr': 0.0}
+    model = load_detector(config, ckpt, cfg_options=options)
+    # one window covering the whole (test-scale) image: the same detections as without patches
+    whole = detect(model, image).pred_instances
+    one = detect_by_patches(model, image, 256, 200, progress=False).pred_instances
+    order_w, order_o = whole.scores.argsort(descending=True), one.scores.argsort(descending=True)
+    k = min(20, len(whole))
+    assert k > 0 and len(one) == len(whole)
+    assert torch.allclose(get_box_tensor(one.bboxes)[order_o[:k]],
+                          get_box_tensor(whole.bboxes)[order_w[:k]], atol=1e-3)
+    # a 512 px image (the 256 px one tiled 2 x 2) goes by patches automatically, and boxes come
+    # back in the full image's coordinates: every quadrant has detections
+    big = str(tmp_path / 'big.png')
+    tile = mmcv.imread(image)
+    mmcv.imwrite(np.vstack([np.hstack([tile, tile]), np.hstack([tile, tile])]), big)
+    tool = load_tool('image_demo')
+    res = tool.main([config, ckpt, big, '--out', str(tmp_path / 'big_det.png'), '--score-thr',
+                     '0', '--cfg-options', 'model.test_cfg.score_thr=0.0'])
+    out = capsys.readouterr().out
+    assert 'larger than the test scale 256' in out and 'patches' in out
+    centres = get_box_tensor(res['result'].pred_instances.bboxes)[:, :2]
+    quadrant = (centres[:, 0] >= 256).long() + 2 * (centres[:, 1] >= 256).long()
+    assert set(quadrant.tolist()) == {0, 1, 2, 3}
+    assert mmcv.imread(str(tmp_path / 'big_det.png')).shape == (512, 512, 3)
+    res = tool.main([config, ckpt, big, '--no-patches', '--out', str(tmp_path / 'w.png')])
+    assert 'larger than the test scale' not in capsys.readouterr().out
+    for bad in (['--patch-size', '0'], ['--patch-step', '10']):
+        with pytest.raises(SystemExit):
+            tool.main([config, ckpt, big] + bad)
+    with pytest.raises(ValueError, match='patch_step'):
+        detect_by_patches(model, big, 256, 256)
+
+
 def test_analyze_matching_side_by_side(benchmark_run, synthetic_root, tmp_path):
     work, _ = benchmark_run
     tool = load_tool('analyze_matching')
