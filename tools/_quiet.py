@@ -12,6 +12,9 @@ Silenced, and why each is harmless here:
 - MMRotate: "The `clip` function does nothing in `RotatedBoxes`" (mmdet's Resize clips boxes).
 - torch: "`torch.cuda.amp.autocast(args...)` is deprecated" (MMRotate's RotatedIoULoss).
 - mmdet: "`num_anchors` is deprecated" (mmdet's own ATSSHead builds its layers with it).
+- MMRotate: "Invalid alpha parameter because cls_scores or bbox_preds are None" (its
+  RotatedATSSAssigner warns whenever predictions come with the anchors, as the anchor pre-check
+  hands them to every assigner; plain ATSS, alpha None, does not use them).
 - mmengine logger: the "optim_wrapper" registry scope fallback (the optimizer wrapper lives in
   mmengine; the fallback is the intended registry), "FileClient"/"HardDiskBackend" deprecations
   (mmengine's own checkpoint hook), and "Reach the end of the dataloader, it will be restarted"
@@ -26,6 +29,7 @@ PYTHON_WARNINGS = [
     (UserWarning, r'The `clip` function does nothing in `RotatedBoxes`'),
     (FutureWarning, r'`torch\.cuda\.amp\.autocast\(args\.\.\.\)` is deprecated'),
     (UserWarning, r'DeprecationWarning: `num_anchors` is deprecated'),
+    (UserWarning, r'Invalid alpha parameter because cls_scores or bbox_preds are None'),
 ]
 MMENGINE_LOG_MESSAGES = [
     r'Failed to search registry with scope "mmrotate" in the "optim_wrapper" registry tree',

@@ -48,6 +48,8 @@ def test_filters_match_the_real_messages_and_only_them():
     with warnings.catch_warnings(record=True) as caught:
         quiet.install()
         warnings.warn('The `clip` function does nothing in `RotatedBoxes`.', UserWarning)
+        warnings.warn('Invalid alpha parameter because cls_scores or bbox_preds are None. If you '
+                      'want to use the cost-based ATSSAssigner, ...', UserWarning)
         warnings.warn('some other warning', UserWarning)
     assert [str(w.message) for w in caught] == ['some other warning']
 

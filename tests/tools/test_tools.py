@@ -190,7 +190,10 @@ def test_gpu_check_logic_on_the_cpu(tmp_path):
 def test_box_loss_benchmark_runs_every_loss(tmp_path):
     tool = load_tool('benchmark_box_losses')
     out = tmp_path / 'losses.json'
-    res = tool.main(['--pairs', '32', '--repeat', '1', '--iters', '2', '--out', str(out)])
+    res = tool.main(['--pairs', '32', '--repeat', '1', '--iters', '2', '--sweep', '20', '--out',
+                     str(out)])
+    assert [r['case'] for r in res['sweep']][:2] == ['identical', 'perturbed 1e-6']
+    assert all(r['wrong/robust'] == 0 for r in res['sweep'])
     names = ['RotatedIoULoss', 'RotatedIoULoss-upstream', 'GDLoss-KLD']
     assert [(r['pairs'], r['loss']) for r in res['losses']] == [(32, n) for n in names]
     assert [r['loss'] for r in res['train_steps']] == names

@@ -10,22 +10,10 @@ import pytest
 import torch
 from mmcv.ops import box_iou_rotated, diff_iou_rotated_2d
 from mmcv.ops import diff_iou_rotated as mmcv_diou
-from shapely.geometry import Polygon
 
 from mmrotate.registry import MODELS
+from mmrotate_dal.benchmarks.iou_sweep import shapely_iou
 from mmrotate_dal.models.losses import enable_cpu_diff_iou_rotated, sort_vertices
-
-
-def shapely_iou(a, b):
-    def poly(box):
-        x, y, w, h, t = box
-        c, s = math.cos(t), math.sin(t)
-        return Polygon([(x + c * dx - s * dy, y + s * dx + c * dy)
-                        for dx, dy in ((w / 2, h / 2), (-w / 2, h / 2), (-w / 2, -h / 2),
-                                       (w / 2, -h / 2))])
-    p, q = poly(a), poly(b)
-    inter = p.intersection(q).area
-    return inter / (p.area + q.area - inter)
 
 
 def random_pairs(n, seed, dtype=torch.float32):

@@ -14,52 +14,15 @@ from mmcv.ops import box_iou_rotated, diff_iou_rotated_2d
 from mmrotate.registry import MODELS
 from mmrotate_dal.models.losses import (rotated_iou_clip, rotated_iou_impl, rotated_iou_impl_as,
                                         set_rotated_iou_impl)
-from tests.models.losses.test_diff_iou_rotated_cpu import SPECIAL, random_pairs, shapely_iou
-
-
-def shapely_ref(a, b):
-    return torch.tensor([shapely_iou(p.tolist(), q.tolist()) for p, q in zip(a, b)],
-                        dtype=torch.float64)
-
-
-def sweep_boxes(n, seed):
-    """The issue's sweep: centres in [0, 200], sides 2-62, angles in [-pi, pi]."""
-    g = torch.Generator().manual_seed(seed)
-    boxes = torch.rand(n, 5, generator=g)
-    boxes[:, :2] *= 200
-    boxes[:, 2:4] = 2 + boxes[:, 2:4] * 60
-    boxes[:, 4] = (boxes[:, 4] * 2 - 1) * math.pi
-    return boxes
-
-
-def case(name, boxes, g):
-    other = boxes.clone()
-    if name.startswith('perturbed'):
-        scale = float(name.split()[-1])
-        other += torch.randn(boxes.shape, generator=g) * scale
-    elif name == 'angle + pi':
-        other[:, 4] += math.pi
-    elif name == 'w/h swapped, angle + pi/2':
-        other[:, 2], other[:, 3] = boxes[:, 3], boxes[:, 2]
-        other[:, 4] += math.pi / 2
-    elif name == 'sharing one edge':  # moved by its width along its own axis
-        other[:, 0] += boxes[:, 2] * boxes[:, 4].cos()
-        other[:, 1] += boxes[:, 2] * boxes[:, 4].sin()
-    elif name == 'one inside the other':
-        other[:, 2:4] *= 0.5
-        other[:, :2] += 0.1 * boxes[:, 2:4].min(1).values[:, None]
-    return other
-
-
-CASES = ['identical', 'perturbed 1e-6', 'perturbed 1e-4', 'perturbed 1e-2', 'angle + pi',
-         'w/h swapped, angle + pi/2', 'sharing one edge', 'one inside the other']
+from mmrotate_dal.benchmarks.iou_sweep import CASES, pair_case, shapely_ref, sweep, sweep_boxes
+from tests.models.losses.test_diff_iou_rotated_cpu import SPECIAL, random_pairs
 
 
 @pytest.mark.parametrize('name', CASES)
 def test_sweep_equals_shapely(name):
     g = torch.Generator().manual_seed(CASES.index(name))
     a = sweep_boxes(400, seed=CASES.index(name))
-    b = case(name, a, g)
+    b = pair_case(name, a, g)
     got = rotated_iou_clip(a, b).double()
     ref = shapely_ref(a, b)
     np.testing.assert_allclose(got, ref, atol=1e-5)
@@ -108,7 +71,7 @@ def test_gradcheck_away_from_degenerate_points_and_finite_on_them():
                                     atol=1e-5)
     boxes = sweep_boxes(64, seed=11)
     for name in CASES:
-        pred = case(name, boxes, torch.Generator().manual_seed(0)).requires_grad_(True)
+        pred = pair_case(name, boxes, torch.Generator().manual_seed(0)).requires_grad_(True)
         rotated_iou_clip(pred, boxes).sum().backward()
         assert torch.isfinite(pred.grad).all(), name
     zero = torch.tensor([[0., 0., 0., 0., 0.]], requires_grad=True)
@@ -127,23 +90,14 @@ def test_rotated_iou_loss_of_a_perfect_prediction_is_zero(mode):
     targets[:, 4] = (targets[:, 4] * 2 - 1) * 1.5
     assert loss(targets.clone(), targets).item() < 1e-5
     for name in ('angle + pi', 'w/h swapped, angle + pi/2'):
-        assert loss(case(name, targets, g), targets).item() < 1e-5, name
+        assert loss(pair_case(name, targets, g), targets).item() < 1e-5, name
 
 
 def test_the_registered_loss_on_the_issue_sweep_has_no_wrong_pair():
-    loss = MODELS.build(dict(type='RotatedIoULoss', mode='linear', loss_weight=1.0,
-                             reduction='none'))
-    wrong = {}
-    for k, name in enumerate(CASES):
-        a = sweep_boxes(400, seed=100 + k)
-        b = case(name, a, torch.Generator().manual_seed(k))
-        iou = 1 - loss(b, a).double()
-        wrong[name] = int(((iou - shapely_ref(b, a).clamp(min=1e-6)).abs() > 1e-3).sum())
-    assert sum(wrong.values()) == 0, wrong
-    with rotated_iou_impl_as('upstream'):  # upstream's algorithm fails this sweep
-        a = sweep_boxes(400, seed=100)
-        iou = 1 - loss(a.clone(), a).double()
-        assert ((iou - 1).abs() > 1e-3).sum() > 10
+    rows = sweep(400)
+    assert sum(r['wrong/robust'] for r in rows) == 0, rows
+    assert max(r['max_error/robust'] for r in rows) < 1e-5
+    assert sum(r['wrong/upstream'] for r in rows) > 100  # upstream's algorithm fails it
 
 
 def test_upstream_implementation_stays_available(monkeypatch):
