@@ -18,18 +18,7 @@ model = dict(
         reg_decoded_bbox=False,
         box_weighting='iou',
         loss_centerness=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=0.5)),
-    train_cfg=dict(
-        assigner=dict(
-            _delete_=True,
-            type='PAAAssigner',
-            topk=9,
-            score_lambda=1.0,
-            fallback='official',
-            pool_center_in_gt=False,
-            initial_assigner=dict(
-                type='SparseMaxIoUAssigner',
-                pos_iou_thr=0.1,
-                neg_iou_thr=0.1,
-                min_pos_iou=0,
-                ignore_iof_thr=-1))),
+    # PAAAssigner's defaults are the released PAA: max-IoU 0.1 pool, top 9, lambda 1, official
+    # fallback
+    train_cfg=dict(assigner=dict(_delete_=True, type='PAAAssigner')),
     test_cfg=dict(score_voting=False))
