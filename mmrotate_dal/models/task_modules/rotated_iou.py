@@ -168,7 +168,8 @@ def candidate_pairs(bboxes1, bboxes2) -> Tuple[Tensor, Tensor]:
     return torch.cat(rows), torch.cat(cols)
 
 
-def paired_sparse_iou(boxes_a, boxes_b, gts) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+def paired_sparse_iou(boxes_a, boxes_b, gts,
+                      gts_first: bool = False) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     """Rotated IoU of two box sets of the same rows (e.g. anchors and their decoded predictions)
     with the same GTs, on every (row, GT) pair where either IoU can be non-zero.
 
@@ -182,6 +183,9 @@ def paired_sparse_iou(boxes_a, boxes_b, gts) -> Tuple[Tensor, Tensor, Tensor, Te
         boxes_a: (n, 5) rotated boxes (Tensor or RotatedBoxes).
         boxes_b: (n, 5) rotated boxes of the same rows; rows with non-finite values get IoU 0.
         gts: (m, 5) rotated boxes.
+        gts_first (bool): evaluate IoU(GT, box) instead of IoU(box, GT). mmcv's kernel is not
+            bit-symmetric; mmdet's ``MaxIoUAssigner`` computes IoU(GT, prior), so an assigner
+            that must reproduce it to the last bit sets this.
 
     Returns:
         tuple[Tensor, Tensor, Tensor, Tensor]: rows (k,), cols (k,), IoU of ``boxes_a`` (k,) and
@@ -198,9 +202,16 @@ def paired_sparse_iou(boxes_a, boxes_b, gts) -> Tuple[Tensor, Tensor, Tensor, Te
         return empty, empty.clone(), a.new_zeros(0), a.new_zeros(0)
     finite_b = torch.isfinite(b).all(-1)
     if use_dense_kernel(a.device, n * m):
-        iou_a, iou_b = _dense_kernel(a, g), _dense_kernel(b, g)
+        if gts_first:
+            iou_a, iou_b = _dense_kernel(g, a).t(), _dense_kernel(g, b).t()
+        else:
+            iou_a, iou_b = _dense_kernel(a, g), _dense_kernel(b, g)
         rows, cols = ((iou_a > 0) | (iou_b > 0)).nonzero(as_tuple=True)
         return rows, cols, iou_a[rows, cols], iou_b[rows, cols]
+
+    def aligned(boxes, gt):
+        return rotated_iou_aligned(gt, boxes) if gts_first else rotated_iou_aligned(boxes, gt)
+
     ha, hb = enclosing_hboxes(a), enclosing_hboxes(b)
     hull = torch.cat([torch.minimum(ha[:, :2], hb[:, :2]), torch.maximum(ha[:, 2:], hb[:, 2:])], 1)
     hull = torch.where(finite_b[:, None], hull, ha)  # a broken prediction widens nothing
@@ -214,12 +225,12 @@ def paired_sparse_iou(boxes_a, boxes_b, gts) -> Tuple[Tensor, Tensor, Tensor, Te
         near_b.append(~sep_b[keep])
     rows, cols, near_a, near_b = map(torch.cat, (rows, cols, near_a, near_b))
     if a.device.type == 'cuda':  # evaluating all pairs beats masked gathers (host syncs) there
-        iou_a = rotated_iou_aligned(a[rows], g[cols]) * near_a
-        iou_b = rotated_iou_aligned(b[rows], g[cols]) * near_b
+        iou_a = aligned(a[rows], g[cols]) * near_a
+        iou_b = aligned(b[rows], g[cols]) * near_b
     else:  # the CPU kernel dominates: evaluate each set only where it can overlap
         iou_a, iou_b = a.new_zeros(rows.numel()), a.new_zeros(rows.numel())
-        iou_a[near_a] = rotated_iou_aligned(a[rows[near_a]], g[cols[near_a]])
-        iou_b[near_b] = rotated_iou_aligned(b[rows[near_b]], g[cols[near_b]])
+        iou_a[near_a] = aligned(a[rows[near_a]], g[cols[near_a]])
+        iou_b[near_b] = aligned(b[rows[near_b]], g[cols[near_b]])
     return rows, cols, iou_a, iou_b
 
 

@@ -129,7 +129,8 @@ class HAMBoxAssigner(SparseMaxIoUAssigner):
                 result = self.empty_result(priors, num_gts)
                 result.set_extra_property('matching_weight', priors.new_zeros(num_priors))
                 return result
-            rows, cols, sa, fa = paired_sparse_iou(priors, preds, gts)
+            # IoU(GT, box), mmdet's order: step 1 is then MaxIoUAssigner's to the last bit
+            rows, cols, sa, fa = paired_sparse_iou(priors, preds, gts, gts_first=True)
             ignored = self._ignored(priors, gt_instances_ignore)
             keep = sa > 0 if ignored is None else (sa > 0) & ~ignored[rows]
             gt_inds = self.assign_wrt_pairs(rows[keep], cols[keep], sa[keep], num_priors,

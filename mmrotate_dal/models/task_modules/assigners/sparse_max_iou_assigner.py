@@ -57,7 +57,9 @@ class SparseMaxIoUAssigner(MaxIoUAssigner):
         num_priors, num_gts = priors.size(0), gts.size(0)
         if num_gts == 0 or num_priors == 0:
             return self.empty_result(priors, num_gts)
-        rows, cols, ious = sparse_rotated_iou(priors, gts)
+        # IoU(GT, prior), in mmdet's argument order: mmcv's kernel is not bit-symmetric, and the
+        # last-bit differences decide ties and thresholds on large scenes
+        cols, rows, ious = sparse_rotated_iou(gts, priors)
         ignored = self._ignored(priors, gt_instances_ignore)
         if ignored is not None:
             keep = ~ignored[rows]
