@@ -45,6 +45,8 @@ def only_under(keys, *prefixes):
      ('model.bbox_head.type', 'model.bbox_head.loss_cls', 'model.train_cfg.assigner')),
     ('retinanet_atss.py', 'retinanet_maxiou.py',
      ('model.bbox_head.type', 'model.train_cfg.assigner')),
+    ('retinanet_dsl.py', 'retinanet_maxiou.py',
+     ('model.bbox_head.type', 'model.train_cfg.assigner')),
     ('retinanet_paa.py', 'retinanet_maxiou.py',
      ('model.bbox_head.type', 'model.bbox_head.norm_cfg', 'model.bbox_head.reg_decoded_bbox',
       'model.bbox_head.box_weighting', 'model.bbox_head.loss_centerness',
@@ -59,7 +61,7 @@ def test_arm_changes_only_what_it_compares(arm, base, allowed):
 def test_retinanet_family_uses_dal_released_anchors_coder_and_loss_on_every_arm():
     for name in ('retinanet_maxiou.py', 'retinanet_dal_assign.py', 'retinanet_dal.py',
                  'retinanet_s3fd.py', 'retinanet_hambox.py', 'retinanet_atss.py',
-                 'retinanet_paa.py'):
+                 'retinanet_paa.py', 'retinanet_dsl.py'):
         cfg = Config.fromfile(f'{CONFIGS}/protocol/{name}')
         head = cfg.model.bbox_head
         anchors = head.anchor_generator

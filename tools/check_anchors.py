@@ -64,6 +64,9 @@ def check(config, data=None, split='train', max_images=None):
         if own is not None:
             assigners[f'config: {own["type"]}'] = TASK_UTILS.build(own)
         assigners.update({k: TASK_UTILS.build(v) for k, v in REFERENCE_ASSIGNERS.items()})
+        for topk in (13, 39):  # RTMDet's DSL on these anchors (its strides from the generator)
+            assigners[f'DSL top-{topk} (untrained: logits 0, fa = sa)'] = TASK_UTILS.build(
+                dict(type='AnchorDSLAssigner', strides=list(generator.strides), topk=topk))
         dal = own if own is not None and own['type'] == 'DALAssigner' else {}
         min_iou = min_reachable_input_iou(dal.get('alpha', 0.3), dal.get('gamma', 5.0),
                                           dal.get('pos_iou_thr', 0.6), dal.get('use_abs', True))

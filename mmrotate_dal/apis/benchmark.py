@@ -37,6 +37,7 @@ METHODS = {
     'p-hambox': 'protocol/retinanet_hambox.py',
     'p-atss-retina': 'protocol/retinanet_atss.py',
     'p-paa-retina': 'protocol/retinanet_paa.py',
+    'p-dsl-retina': 'protocol/retinanet_dsl.py',
     'p-atss': 'protocol/atss.py',
     'p-paa': 'protocol/paa_maxiou.py',
     'p-paa-atss': 'protocol/paa_atss.py',
@@ -52,8 +53,8 @@ PROTOCOLS = {
     # the DAL paper's assigner table: every assigner on the same RetinaNet (anchors, coder, loss);
     # run at the plateaued schedule, --iters 2400 (docs/results.md)
     'assign': dict(baseline='p-maxiou', methods=(
-        'p-maxiou', 'p-s3fd', 'p-hambox', 'p-atss-retina', 'p-paa-retina', 'p-dal-assign',
-        'p-dal'), also_against=('p-atss-retina', )),
+        'p-maxiou', 'p-s3fd', 'p-hambox', 'p-atss-retina', 'p-paa-retina', 'p-dsl-retina',
+        'p-dal-assign', 'p-dal'), also_against=('p-atss-retina', )),
     'paa': dict(baseline='p-atss', methods=('p-atss', 'p-paa', 'p-paa-atss')),
     'paa-ablation': dict(baseline='p-paa', methods=(
         'p-paa', 'p-paa-uniform', 'p-paa-centerness', 'p-paa-ingt', 'p-paa-atss-centerness')),

@@ -110,3 +110,37 @@ def test_paa_on_retinanet_regresses_deltas_weighted_by_the_iou_target(monkeypatc
     assert torch.allclose(weight[:, 0], iou.clamp(min=1e-12), atol=1e-5)
     assert (weight == weight[:, :1]).all()
     assert seen['avg_factor'] == pytest.approx(iou.sum().item(), rel=1e-4)
+
+
+def test_prediction_aware_head_feeds_dsl_decoded_predictions_and_logits(monkeypatch):
+    head = build(protocol_head('retinanet_dsl.py'))
+    feats, batch = features(5), gts(seed=5)
+    cls_scores, bbox_preds = head(feats)
+    seen = []
+    original = head.assigner.assign
+
+    def spy(pred_instances, gt_instances, gt_instances_ignore=None, **kwargs):
+        seen.append((pred_instances, kwargs))
+        return original(pred_instances, gt_instances, gt_instances_ignore, **kwargs)
+
+    monkeypatch.setattr(head.assigner, 'assign', spy)
+    losses = head.loss_by_feat(cls_scores, bbox_preds, batch, METAS)
+    assert all(torch.isfinite(sum(v)) and sum(v) > 0 for v in losses.values())
+    anchors = torch.cat([a.tensor for a in head.prior_generator.grid_priors(
+        [f.shape[-2:] for f in feats], device='cpu')])
+    for img, (pred, kwargs) in enumerate(seen):
+        deltas = torch.cat([p[img].permute(1, 2, 0).reshape(-1, 5) for p in bbox_preds])
+        logits = torch.cat([c[img].permute(1, 2, 0).reshape(-1, 4) for c in cls_scores])
+        assert torch.equal(pred.bboxes, head.bbox_coder.decode(anchors, deltas.detach()).tensor)
+        assert torch.equal(pred.scores, logits.detach()) and not pred.scores.requires_grad
+        assert kwargs['num_level_priors'] == [f.shape[-2] * f.shape[-1] * 3 for f in feats]
+    assert head._predictions is None  # nothing kept after the step
+    # with max-IoU it is RetinaHead to the last digit
+    cfg = protocol_head('retinanet_maxiou.py')
+    cfg.type = 'PredictionAwareRetinaHead'
+    ours = build(cfg)
+    ref = build(protocol_head('retinanet_maxiou.py'), ours.state_dict())
+    a = ours.loss_by_feat(*ours(feats), batch, METAS)
+    b = ref.loss_by_feat(*ref(feats), batch, METAS)
+    for key in ('loss_cls', 'loss_bbox'):
+        assert sum(a[key]).item() == pytest.approx(sum(b[key]).item(), rel=1e-6), key
