@@ -57,34 +57,15 @@ def loss_times(num_pairs: Sequence[int] = (256, 1024, 4096), repeat: int = 5) ->
 
 def train_step_times(iters: int = 30, warmup: int = 5, seed: int = 0) -> List[Dict]:
     """Median training-step seconds of CPU-small rotated ATSS with each box loss."""
-    import mmrotate_dal  # noqa: F401
-    from mmengine.registry import DefaultScope
-    from mmengine.runner import Runner
-
-    from mmrotate_dal.apis import load_config
     from mmrotate_dal.datasets import make_synthetic_dota
-    from mmrotate_dal.models.losses import rotated_iou_impl_as
-    from mmrotate_dal.engine import TrainingRecorderHook
+
+    from .steps import step_times
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         make_synthetic_dota(f'{tmp}/data', num_train=32, num_val=0, seed=seed)
         for name, loss in LOSSES.items():
-            cfg = load_config(ATSS_CONFIG, f'{tmp}/{name}', data_root=f'{tmp}/data',
-                              iters=iters, seed=seed,
-                              cfg_options={'model.bbox_head.loss_bbox': dict(loss, _delete_=True),
-                                           'train_dataloader.num_workers': 0,
-                                           'train_dataloader.persistent_workers': False})
-            cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-            cfg.test_dataloader = cfg.test_cfg = cfg.test_evaluator = None
-            cfg.train_cfg.val_interval = iters + 1
-            cfg.default_hooks.checkpoint = None
-            cfg.log_level = 'WARNING'
-            with DefaultScope.overwrite_default_scope('mmrotate'), \
-                    rotated_iou_impl_as(IMPL.get(name, 'robust')):
-                runner = Runner.from_cfg(cfg)
-                recorder = TrainingRecorderHook(progress=False)
-                runner.register_hook(recorder)
-                runner.train()
-            steps = recorder.record['iter_seconds'][min(warmup, iters // 2):]
-            rows.append(dict(loss=name, iters=len(steps), step_s=statistics.median(steps)))
+            res = step_times(ATSS_CONFIG, f'{tmp}/{name}', f'{tmp}/data', iters, warmup, seed,
+                             {'model.bbox_head.loss_bbox': dict(loss, _delete_=True)},
+                             rotated_iou=IMPL.get(name, 'robust'))
+            rows.append(dict(loss=name, iters=res['iters'], step_s=res['step_s']))
     return rows
