@@ -47,6 +47,8 @@ def only_under(keys, *prefixes):
      ('model.bbox_head.type', 'model.train_cfg.assigner')),
     ('retinanet_dsl.py', 'retinanet_maxiou.py',
      ('model.bbox_head.type', 'model.train_cfg.assigner')),
+    ('retinanet_dsl_qfl.py', 'retinanet_dsl.py',
+     ('model.bbox_head.type', 'model.bbox_head.loss_cls')),
     ('retinanet_paa.py', 'retinanet_maxiou.py',
      ('model.bbox_head.type', 'model.bbox_head.norm_cfg', 'model.bbox_head.reg_decoded_bbox',
       'model.bbox_head.box_weighting', 'model.bbox_head.loss_centerness',
@@ -61,7 +63,7 @@ def test_arm_changes_only_what_it_compares(arm, base, allowed):
 def test_retinanet_family_uses_dal_released_anchors_coder_and_loss_on_every_arm():
     for name in ('retinanet_maxiou.py', 'retinanet_dal_assign.py', 'retinanet_dal.py',
                  'retinanet_s3fd.py', 'retinanet_hambox.py', 'retinanet_atss.py',
-                 'retinanet_paa.py', 'retinanet_dsl.py'):
+                 'retinanet_paa.py', 'retinanet_dsl.py', 'retinanet_dsl_qfl.py'):
         cfg = Config.fromfile(f'{CONFIGS}/protocol/{name}')
         head = cfg.model.bbox_head
         anchors = head.anchor_generator
@@ -91,15 +93,18 @@ def test_both_families_share_data_metric_and_schedule():
 
 def test_assign_protocol_arms_keep_the_focal_loss_and_the_box_loss():
     """The assignment table changes the classification loss only where the method defines its
-    own (HAMBox's regression-aware weighting, DAL's matching-sensitive losses)."""
+    own (HAMBox's regression-aware weighting, DAL's matching-sensitive losses, RTMDet's QFL for
+    DSL's second arm), and the box loss only for DAL's matching-sensitive weighting."""
     from mmrotate_dal.apis.benchmark import METHODS, PROTOCOLS
     base = Config.fromfile(f'{CONFIGS}/protocol/retinanet_maxiou.py').model.bbox_head
     for method in PROTOCOLS['assign']['methods']:
         head = Config.fromfile(f'{CONFIGS}/{METHODS[method]}').model.bbox_head
+        assert head.loss_bbox == base.loss_bbox or method == 'p-dal', method
+        assert head.stacked_convs == base.stacked_convs and head.feat_channels == 64, method
+        if method in ('p-dsl-retina-qfl', ):  # RTMDet's QFL: no focal alpha/gamma
+            assert head.loss_cls.type == 'SoftLabelQualityFocalLoss'
+            continue
         assert (head.loss_cls.gamma, head.loss_cls.alpha) == (2.0, 0.25), method
         if method not in ('p-hambox', 'p-dal'):
             assert head.loss_cls == base.loss_cls, method
-        if method != 'p-dal':
-            assert head.loss_bbox == base.loss_bbox, method
-        assert head.stacked_convs == base.stacked_convs and head.feat_channels == 64, method
     assert PROTOCOLS['assign']['baseline'] == 'p-maxiou'

@@ -38,6 +38,7 @@ METHODS = {
     'p-atss-retina': 'protocol/retinanet_atss.py',
     'p-paa-retina': 'protocol/retinanet_paa.py',
     'p-dsl-retina': 'protocol/retinanet_dsl.py',
+    'p-dsl-retina-qfl': 'protocol/retinanet_dsl_qfl.py',
     'p-atss': 'protocol/atss.py',
     'p-paa': 'protocol/paa_maxiou.py',
     'p-paa-atss': 'protocol/paa_atss.py',
@@ -54,7 +55,7 @@ PROTOCOLS = {
     # run at the plateaued schedule, --iters 2400 (docs/results.md)
     'assign': dict(baseline='p-maxiou', methods=(
         'p-maxiou', 'p-s3fd', 'p-hambox', 'p-atss-retina', 'p-paa-retina', 'p-dsl-retina',
-        'p-dal-assign', 'p-dal'), also_against=('p-atss-retina', )),
+        'p-dsl-retina-qfl', 'p-dal-assign', 'p-dal'), also_against=('p-atss-retina', )),
     'paa': dict(baseline='p-atss', methods=('p-atss', 'p-paa', 'p-paa-atss')),
     'paa-ablation': dict(baseline='p-paa', methods=(
         'p-paa', 'p-paa-uniform', 'p-paa-centerness', 'p-paa-ingt', 'p-paa-atss-centerness')),

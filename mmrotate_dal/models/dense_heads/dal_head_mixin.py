@@ -44,7 +44,9 @@ class DALHeadMixin(PredictionAwareTargetsMixin):
          matching_weights) = self.get_targets(
              anchor_list, valid_flag_list, batch_gt_instances, batch_img_metas,
              batch_gt_instances_ignore,
-             pred_bboxes_list=self.decode_predictions(anchor_list, bbox_preds))
+             pred_bboxes_list=self.decode_predictions(anchor_list, bbox_preds),
+             cls_scores_list=self.flatten_predictions([c.detach() for c in cls_scores],
+                                                      self.cls_out_channels))
         num_level_anchors = [anchors.size(0) for anchors in anchor_list[0]]
         anchors = images_to_levels([get_box_tensor(cat_boxes(a)) for a in anchor_list],
                                    num_level_anchors)

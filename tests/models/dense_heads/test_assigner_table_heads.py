@@ -144,3 +144,32 @@ def test_prediction_aware_head_feeds_dsl_decoded_predictions_and_logits(monkeypa
     b = ref.loss_by_feat(*ref(feats), batch, METAS)
     for key in ('loss_cls', 'loss_bbox'):
         assert sum(a[key]).item() == pytest.approx(sum(b[key]).item(), rel=1e-6), key
+
+
+def test_dsl_qfl_head_trains_the_classifier_towards_the_prediction_iou():
+    from mmdet.models.losses.gfocal_loss import quality_focal_loss
+    head = build(protocol_head('retinanet_dsl_qfl.py'))
+    feats, batch = features(6), gts(seed=6)
+    cls_scores, bbox_preds = head(feats)
+    (anchors, labels, label_weights, bbox_targets, _, soft, _, avg_factor) = head.dal_targets(
+        cls_scores, bbox_preds, batch, METAS)
+
+    def flat(levels, dim=None):  # per level (B, N_l[, D]) -> level-major, then image
+        return torch.cat([lvl.reshape(-1) if dim is None else lvl.reshape(-1, dim)
+                          for lvl in levels])
+
+    anchors, labels, soft = flat(anchors, 5), flat(labels), flat(soft)
+    pos = labels < 4
+    assert pos.sum() > 0 and (soft[~pos] == 0).all() and (soft[pos] > 0).all()
+    # the soft label is the IoU of the positive's decoded (detached) prediction with its GT
+    deltas = flat([b.permute(0, 2, 3, 1) for b in bbox_preds], 5).detach()
+    decoded = head.bbox_coder.decode(anchors[pos], deltas[pos]).tensor
+    gt_boxes = head.bbox_coder.decode(anchors[pos], flat(bbox_targets, 5)[pos]).tensor
+    iou = box_iou_rotated(decoded, gt_boxes, aligned=True)
+    assert torch.allclose(soft[pos], iou, atol=1e-3)
+    # and the classification loss is mmdet's QFL on it, over the positive count
+    logits = flat([c.permute(0, 2, 3, 1) for c in cls_scores], 4)
+    losses = head.loss_by_feat(cls_scores, bbox_preds, batch, METAS)
+    expected = quality_focal_loss(logits, (labels, soft), flat(label_weights),
+                                  reduction='sum') / avg_factor
+    assert sum(losses['loss_cls']).item() == pytest.approx(expected.item(), rel=1e-4)

@@ -99,7 +99,9 @@ class AnchorDSLAssigner(BaseAssigner):
         Returns:
             AssignResult: DSL's result: ``gt_inds`` (N,) (never -1), ``labels``, and
             ``max_overlaps`` = IoU(prediction, GT) for positives (RTMDet's soft target), 0 for
-            other valid priors, -1e8 for priors whose centre is in no GT.
+            other valid priors, -1e8 for priors whose centre is in no GT; and the extra property
+            ``matching_weight`` (N,): that soft target for positives, 0 elsewhere (what
+            ``SoftLabelQualityFocalLoss`` trains the classifier towards).
         """
         for key in ('bboxes', 'scores'):
             if key not in pred_instances:
@@ -112,4 +114,7 @@ class AnchorDSLAssigner(BaseAssigner):
             priors=self.point_priors(anchors, list(num_level_priors)),
             bboxes=get_box_tensor(pred_instances.bboxes).detach(),
             scores=pred_instances.scores.detach())
-        return self.dsl.assign(points, gt_instances, gt_instances_ignore)
+        result = self.dsl.assign(points, gt_instances, gt_instances_ignore)
+        soft = result.max_overlaps.clamp(min=0) * (result.gt_inds > 0)
+        result.set_extra_property('matching_weight', soft)
+        return result
