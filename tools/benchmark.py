@@ -65,6 +65,9 @@ def parse_args(argv=None):
                         'at once, its log is <work-dir>/logs/<method>_seed<seed>.log (default 1: '
                         'in this process)')
     parser.add_argument('--no-progress', action='store_true')
+    parser.add_argument('--no-summary', action='store_true',
+                        help='store the run(s) only; no results.json/results.png (what --jobs '
+                        'children do: the parent writes them over all runs)')
     parser.add_argument('--pictures', action=argparse.BooleanOptionalAction, default=None,
                         help='draw each method\'s detections on the first validation image, side '
                         'by side, one PNG per seed in the results dir (default: on for the demo)')
@@ -164,6 +167,8 @@ def main(argv=None):
               f'mAP {100 * (res["mAP"] or 0):.1f}  ({res["wall_seconds"]:.0f} s; stored in '
               f'{path})', flush=True)
         results.append(res)
+    if args.no_summary:
+        return results
     summary = summarize(results, args.baseline)
     table = summary_table(summary, args.baseline)
     print()
@@ -183,7 +188,8 @@ def main(argv=None):
 def child_command(args, method: str, seed: int, results_dir: str) -> list:
     """The ``tools/benchmark.py`` command that trains and stores one (method, seed) run."""
     cmd = [sys.executable, osp.abspath(__file__), '--methods', method, '--seeds', str(seed),
-           '--work-dir', args.work_dir, '--results-dir', results_dir, '--no-pictures']
+           '--work-dir', args.work_dir, '--results-dir', results_dir, '--no-pictures',
+           '--no-summary']
     if args.no_progress:  # otherwise the child's log gets a progress line every 5%
         cmd.append('--no-progress')
     if args.iters is not None:

@@ -137,6 +137,7 @@ def test_jobs_train_missing_runs_in_child_processes(tmp_path, monkeypatch):
 
     def call(cmd, env, stdout, stderr):
         child = bench.parse_args(cmd[2:])
+        assert child.no_summary and not child.pictures
         calls.append((child.method_list, child.seed_list, env['OMP_NUM_THREADS'],
                       child.cfg_options, child.iters))
         stdout.write('child log line\n')
