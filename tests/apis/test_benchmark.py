@@ -121,7 +121,7 @@ def _fake_data(tmp_path):
     return data
 
 
-def test_jobs_train_missing_runs_in_child_processes(tmp_path, monkeypatch):
+def test_jobs_train_missing_runs_in_child_processes(tmp_path, monkeypatch, capsys):
     """--jobs N: one child `benchmark.py` per missing (method, seed), one torch thread each; the
     parent then reads the stored results. A failed child fails the command with its log."""
     import subprocess
@@ -135,19 +135,24 @@ def test_jobs_train_missing_runs_in_child_processes(tmp_path, monkeypatch):
     save_result(str(res), fake('p-maxiou', 0, 0.5, 0.1, 0.2, iters=10))  # stored: not rerun
     calls = []
 
-    def call(cmd, env, stdout, stderr):
-        child = bench.parse_args(cmd[2:])
-        assert child.no_summary and not child.pictures
-        calls.append((child.method_list, child.seed_list, env['OMP_NUM_THREADS'],
-                      child.cfg_options, child.iters))
-        stdout.write('child log line\n')
-        if child.method_list == ['p-s3fd'] and child.seed_list == [1]:
-            return 3
-        save_result(child.results_dir, fake(child.method_list[0], child.seed_list[0], 0.6, 0.2,
-                                            0.3, iters=child.iters))
-        return 0
+    class Child:  # stands in for subprocess.Popen: one child run, its output, its exit code
+        def __init__(self, cmd, env, stdout, stderr, text):
+            child = bench.parse_args(cmd[2:])
+            assert child.no_summary and not child.pictures and text
+            calls.append((child.method_list, child.seed_list, env['OMP_NUM_THREADS'],
+                          child.cfg_options, child.iters))
+            self.stdout = iter(['child log line\n'])
+            self.code = 0
+            if child.method_list == ['p-s3fd'] and child.seed_list == [1]:
+                self.code = 3
+            else:
+                save_result(child.results_dir, fake(child.method_list[0], child.seed_list[0],
+                                                    0.6, 0.2, 0.3, iters=child.iters))
 
-    monkeypatch.setattr(subprocess, 'call', call)
+        def wait(self):
+            return self.code
+
+    monkeypatch.setattr(subprocess, 'Popen', Child)
     argv = ['--methods', 'p-maxiou,p-s3fd', '--seeds', '0,1', '--iters', '10', '--jobs', '2',
             '--data', str(_fake_data(tmp_path)), '--results-dir', str(res),
             '--work-dir', str(tmp_path / 'work'), '--cfg-options', 'a.b=3', 'c=[1,2]']
@@ -158,10 +163,12 @@ def test_jobs_train_missing_runs_in_child_processes(tmp_path, monkeypatch):
                                             (['p-s3fd'], [1])]
     assert all(c[2] == '1' and c[3] == expected_opts and c[4] == 10 for c in calls)
     assert (tmp_path / 'work' / 'logs' / 'p-s3fd_seed1.log').read_text() == 'child log line\n'
+    assert '[p-s3fd seed 1] child log line' in capsys.readouterr().out
     assert load_result(str(res), 'p-s3fd', 0)['AP50'] == 0.6
-    monkeypatch.setattr(subprocess, 'call', lambda cmd, **kw: (
-        save_result(str(res), fake('p-s3fd', 1, 0.7, 0.2, 0.3, iters=10)), 0)[1])
-    results = bench.main(argv)  # only the failed run is trained again, then the table
+    calls.clear()
+    save_result(str(res), fake('p-s3fd', 1, 0.7, 0.2, 0.3, iters=10))  # the run, done later
+    results = bench.main(argv)  # everything stored now: no child, just the table
+    assert calls == []
     assert sorted((r['method'], r['seed']) for r in results) == [
         ('p-maxiou', 0), ('p-maxiou', 1), ('p-s3fd', 0), ('p-s3fd', 1)]
     assert DictAction  # the child parses --cfg-options with mmengine's own action
@@ -177,3 +184,15 @@ def test_protocol_report_adds_the_second_baseline_of_the_assign_protocol(tmp_pat
     assert 'ΔAP50 per seed vs p-maxiou' in text and 'Per-seed deltas against p-atss-retina' in text
     assert 'ΔAP50 per seed vs p-atss-retina' in text
     assert '+10.0 / +10.0' in text  # p-dal vs p-atss-retina, AP50 per seed
+
+
+def test_demo_defaults_to_the_protocol_schedule_and_two_jobs(monkeypatch):
+    bench = load_tool('benchmark')
+    monkeypatch.setattr(bench.os, 'cpu_count', lambda: 2)
+    args = bench.parse_args([])
+    assert (args.method_list, args.iters, args.jobs) == (['p-maxiou', 'p-dal'], 1200, 2)
+    assert args.cfg_options == {'train_cfg.val_interval': 1200}  # validated once, at the end
+    monkeypatch.setattr(bench.os, 'cpu_count', lambda: 1)
+    assert bench.parse_args([]).jobs == 1
+    assert bench.parse_args(['--jobs', '1']).jobs == 1
+    assert bench.parse_args(['--methods', 'p-dal']).jobs == 1
