@@ -14,8 +14,8 @@ from ..sparse_ops import segment_max
 
 @TASK_UTILS.register_module()
 class SparseMaxIoUAssigner(MaxIoUAssigner):
-    """``mmdet.MaxIoUAssigner`` for rotated boxes, with the same results, without its dense
-    G x N IoU matrix and its Python loop over GTs.
+    """``mmdet.MaxIoUAssigner`` for rotated (or horizontal) boxes, with the same results, without
+    its dense G x N IoU matrix and its Python loop over GTs.
 
     The rotated IoU is evaluated only on (prior, GT) pairs that can overlap
     (:func:`sparse_rotated_iou`); every other pair has IoU 0, and the assignment rules are applied to
@@ -45,8 +45,8 @@ class SparseMaxIoUAssigner(MaxIoUAssigner):
         """Assign GTs to priors (see ``mmdet.MaxIoUAssigner.assign``).
 
         Args:
-            pred_instances (InstanceData): ``priors`` (N, 5).
-            gt_instances (InstanceData): ``bboxes`` (G, 5) and ``labels`` (G,).
+            pred_instances (InstanceData): ``priors`` (N, 5) rotated or (N, 4) horizontal.
+            gt_instances (InstanceData): ``bboxes`` (G, 5) or (G, 4), and ``labels`` (G,).
             gt_instances_ignore (InstanceData, optional): ``bboxes`` to ignore.
 
         Returns:
