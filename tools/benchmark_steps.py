@@ -31,6 +31,9 @@ def main(argv=None):
     parser.add_argument('--warmup', type=int, default=10)
     parser.add_argument('--data', help='data root (default: the protocol data, generated if absent)')
     parser.add_argument('--threads', type=int, default=None, help='torch threads')
+    parser.add_argument('--profile', type=int, default=0, metavar='N',
+                        help='also profile each method (cProfile) and print its N most costly '
+                        'functions by own time: where a step\'s time goes')
     parser.add_argument('--out', help='write the results as JSON here')
     args = parser.parse_args(argv)
     if args.iters < 2 or not 0 <= args.warmup < args.iters:
@@ -56,9 +59,20 @@ def main(argv=None):
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for m in methods:
+            profiler = None
+            if args.profile:
+                import cProfile
+                profiler = cProfile.Profile()
+                profiler.enable()
             res = step_times(method_config(m), osp.join(tmp, m), data, args.iters, args.warmup)
             rows.append(dict(method=m, **res))
             print(f'  {m}: {res["step_s"]:.3f} s/step', flush=True)
+            if profiler is not None:
+                profiler.disable()
+                rows[-1]['profile'] = top_functions(profiler, args.profile)
+                for entry in rows[-1]['profile']:
+                    print(f"    {entry['own_s']:7.2f} s own {entry['total_s']:7.2f} s total  "
+                          f"{entry['calls']:7d}x  {entry['function']}")
     base = next(r['step_s'] for r in rows if r['method'] == baseline)
     print(f'\n| method | median step s | vs {baseline} | assign ms/img |\n|---|---:|---:|---:|')
     for r in rows:
@@ -72,6 +86,17 @@ def main(argv=None):
         with open(args.out, 'w') as f:
             json.dump(dict(meta=meta, rows=rows), f, indent=1)
     return rows
+
+
+def top_functions(profiler, num: int) -> list:
+    """The ``num`` functions with the most own time in a cProfile run."""
+    import pstats
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (path, line, name), (_, calls, own, total, _) in stats.stats.items():
+        rows.append(dict(function=f'{osp.basename(path)}:{line}({name})', calls=calls,
+                         own_s=round(own, 3), total_s=round(total, 3)))
+    return sorted(rows, key=lambda r: -r['own_s'])[:num]
 
 
 if __name__ == '__main__':

@@ -205,10 +205,11 @@ def test_box_loss_benchmark_runs_every_loss(tmp_path):
 def test_step_benchmark_times_methods_side_by_side(synthetic_root, tmp_path, capsys):
     tool = load_tool('benchmark_steps')
     out = tmp_path / 'steps.json'
-    rows = tool.main(['--methods', 'p-maxiou,p-s3fd', '--iters', '3', '--warmup', '1', '--data',
-                      synthetic_root, '--out', str(out)])
+    rows = tool.main(['--methods', 'p-maxiou,p-s3fd', '--iters', '3', '--warmup', '1',
+                      '--profile', '5', '--data', synthetic_root, '--out', str(out)])
     assert [r['method'] for r in rows] == ['p-maxiou', 'p-s3fd']
     assert all(r['iters'] == 2 and r['step_s'] > 0 and r['assign_ms_per_image'] > 0 for r in rows)
+    assert all(len(r['profile']) == 5 and r['profile'][0]['own_s'] > 0 for r in rows)
     assert '| p-maxiou |' in capsys.readouterr().out
     assert json.load(open(out))['meta']['baseline'] == 'p-maxiou'
     with pytest.raises(SystemExit):
