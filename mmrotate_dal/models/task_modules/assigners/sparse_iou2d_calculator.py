@@ -20,8 +20,10 @@ class SparseRBboxOverlaps2D:
         """Compute overlaps.
 
         Args:
-            bboxes1 (Tensor | RotatedBoxes): (n, 5) or (n, 6) boxes (a 6th score column is dropped).
-            bboxes2 (Tensor | RotatedBoxes): (m, 5) or (m, 6) boxes.
+            bboxes1 (Tensor | RotatedBoxes | HorizontalBoxes): (n, 5) or (n, 6) rotated boxes (a
+                6th score column is dropped), or (n, 4) horizontal boxes (mmdet's
+                ``bbox_overlaps`` then, on the same candidate pairs).
+            bboxes2 (Tensor | RotatedBoxes | HorizontalBoxes): (m, 5|6) or (m, 4) boxes.
             mode (str): ``'iou'`` or ``'iof'``.
             is_aligned (bool): if True, n == m and the result is (n,).
 
@@ -31,9 +33,9 @@ class SparseRBboxOverlaps2D:
         if mode not in ('iou', 'iof'):
             raise ValueError(f"mode must be 'iou' or 'iof', got {mode!r}")
         for boxes in (bboxes1, bboxes2):
-            if boxes.size(-1) not in (0, 5, 6):
-                raise ValueError(f'rotated boxes need 5 (or 6) values per box, got shape '
-                                 f'{tuple(boxes.shape)}')
+            if boxes.size(-1) not in (0, 4, 5, 6):
+                raise ValueError(f'boxes need 5 (or 6) values per box (rotated) or 4 '
+                                 f'(horizontal), got shape {tuple(boxes.shape)}')
         if is_aligned:
             return rotated_iou_aligned(bboxes1, bboxes2, mode)
         return dense_rotated_iou(bboxes1, bboxes2, mode)
