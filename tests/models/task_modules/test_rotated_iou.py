@@ -94,7 +94,12 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match='mode'):
         calc(torch.rand(2, 5), torch.rand(2, 5), mode='giou')
     with pytest.raises(ValueError, match='5'):
-        calc(torch.rand(2, 4), torch.rand(2, 4))
+        calc(torch.rand(2, 3), torch.rand(2, 3))
+    with pytest.raises(ValueError, match='horizontal .* and rotated'):
+        calc(torch.rand(2, 4), torch.rand(2, 5))
+    from mmdet.structures.bbox import bbox_overlaps  # 4 columns: horizontal boxes
+    hb = torch.tensor([[0., 0., 10., 10.], [5., 5., 20., 15.]])
+    assert torch.equal(calc(hb, hb), bbox_overlaps(hb, hb))
 
 
 @pytest.mark.parametrize('force_dense', [False, True])
