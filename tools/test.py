@@ -19,10 +19,6 @@ import argparse
 import os.path as osp
 import sys
 
-# transforms that need labels: left out of the pipeline for an unlabelled test set
-LABEL_TRANSFORMS = ('LoadAnnotations', 'ConvertBoxType')
-
-
 def parse_args(argv=None):
     from mmrotate_dal.apis.cli import add_runner_args, parse_runner_args
     parser = argparse.ArgumentParser(description=__doc__,
@@ -57,9 +53,10 @@ def submission_config(cfg, out_dir: str, images: str) -> str:
     dataset.ann_file = ''
     dataset.data_prefix = dict(img_path=images)
     dataset.test_mode = True
+    from mmrotate_dal.apis.inference import ANNOTATION_STEPS  # the steps that need labels
     pipeline = cfg.get('test_pipeline') or dataset.pipeline
     dataset.pipeline = [t for t in pipeline
-                        if not any(t['type'].endswith(n) for n in LABEL_TRANSFORMS)]
+                        if str(t['type']).split('.')[-1] not in ANNOTATION_STEPS]
     cfg.test_evaluator = dict(type='DOTAMetric', metric='mAP', format_only=True,
                               merge_patches=True, outfile_prefix=prefix)
     return prefix

@@ -56,6 +56,15 @@ def _cross(ax: Tensor, ay: Tensor, bx: Tensor, by: Tensor) -> Tensor:
     return ax * by - ay * bx
 
 
+def _ring(poly: Tensor, count: Tensor):
+    """Which of the (M, K) vertex slots hold the polygon, and each vertex's successor (the
+    first one after the last: the polygon is closed)."""
+    idx = torch.arange(poly.size(1), device=poly.device)[None]
+    valid = idx < count[:, None]
+    nxt = torch.where(idx + 1 < count[:, None], idx + 1, torch.zeros_like(idx))
+    return valid, nxt
+
+
 def _clip(poly: Tensor, count: Tensor, a: Tensor, b: Tensor):
     """Clip convex polygons by the half-planes left of the lines a -> b.
 
@@ -68,9 +77,7 @@ def _clip(poly: Tensor, count: Tensor, a: Tensor, b: Tensor):
         tuple[Tensor, Tensor]: (M, K', 2) clipped vertices in order and their count (M,).
     """
     num = poly.size(1)
-    idx = torch.arange(num, device=poly.device)
-    valid = idx[None] < count[:, None]
-    nxt = torch.where(idx[None] + 1 < count[:, None], idx[None] + 1, torch.zeros_like(idx[None]))
+    valid, nxt = _ring(poly, count)
     edge = b - a
     dist = _cross(edge[:, None, 0], edge[:, None, 1], poly[..., 0] - a[:, None, 0],
                   poly[..., 1] - a[:, None, 1])
@@ -98,9 +105,7 @@ def polygon_area(poly: Tensor, count: Tensor) -> Tensor:
     Returns:
         Tensor: (M,) area, positive for counter-clockwise polygons.
     """
-    idx = torch.arange(poly.size(1), device=poly.device)
-    valid = idx[None] < count[:, None]
-    nxt = torch.where(idx[None] + 1 < count[:, None], idx[None] + 1, torch.zeros_like(idx[None]))
+    valid, nxt = _ring(poly, count)
     nxt_poly = poly.gather(1, nxt[..., None].expand(-1, -1, 2))
     terms = _cross(poly[..., 0], poly[..., 1], nxt_poly[..., 0], nxt_poly[..., 1])
     return 0.5 * torch.where(valid, terms, torch.zeros_like(terms)).sum(1)
